@@ -1,0 +1,302 @@
+/**
+ * Configuration from the environment (the drop-in names and defaults) and from
+ * command-line flags, which win over the environment. Pure: the caller passes
+ * the environment and the arguments in.
+ */
+import { parseArgs } from "node:util";
+import { FLAG_NAMES, flagDefault, type Flags } from "./flags.ts";
+import {
+  defaultListenAddress,
+  type ListenAddress,
+  parseListenList,
+} from "./listen_address.ts";
+import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+import { defaultTimeZone, isValidTimeZone } from "./timestamp.ts";
+
+export interface Limits {
+  /** Longest request line, in bytes (414 past it). */
+  maxRequestLine: number;
+  /** Largest header block, in bytes (431 past it). */
+  maxHeaderBytes: number;
+  /** Most header fields in one request (431 past it). */
+  maxHeaderCount: number;
+  /** Time allowed to send a request head once it has begun, in ms; 0 for none. */
+  headerTimeoutMs: number;
+  /** Time an idle keep-alive connection is kept, in ms; 0 for none. */
+  idleTimeoutMs: number;
+  /** Most client connections at once (503 past it). */
+  maxConnections: number;
+  /** Time in-flight requests get to finish on SIGTERM, in ms. */
+  shutdownGraceMs: number;
+}
+
+export interface Config {
+  flags: Flags;
+  socketPath: string;
+  listen: ListenAddress[];
+  /** Whether `listen` was given (`LISTEN`/`--listen`) rather than the default. */
+  listenGiven: boolean;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  timeZone: string;
+  limits: Limits;
+}
+
+export type Command = "serve" | "healthcheck" | "help" | "version";
+
+export interface ParsedCommandLine {
+  command: Command;
+  config: Config;
+  /** Non-fatal remarks to log once the logger exists. */
+  warnings: string[];
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/** Settings other than the policy switches: environment name, flag, default. */
+const SETTINGS = {
+  SOCKET_PATH: { flag: "socket", fallback: "/var/run/docker.sock" },
+  LISTEN: { flag: "listen", fallback: "" },
+  DISABLE_IPV6: { flag: "disable-ipv6", fallback: "0" },
+  LOG_LEVEL: { flag: "log-level", fallback: "info" },
+  LOG_FORMAT: { flag: "log-format", fallback: "text" },
+  HEADER_TIMEOUT: { flag: "header-timeout", fallback: "10s" },
+  IDLE_TIMEOUT: { flag: "idle-timeout", fallback: "60s" },
+  SHUTDOWN_TIMEOUT: { flag: "shutdown-timeout", fallback: "10s" },
+  MAX_CONNECTIONS: { flag: "max-connections", fallback: "1024" },
+  MAX_REQUEST_LINE: { flag: "max-request-line", fallback: "8192" },
+  MAX_HEADER_SIZE: { flag: "max-header-size", fallback: "65536" },
+  MAX_HEADERS: { flag: "max-headers", fallback: "100" },
+} as const;
+type SettingName = keyof typeof SETTINGS;
+
+/** Environment variables the proxy reads, besides the policy switches and `TZ`. */
+export const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
+
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
+
+/** Parses a boolean the way the drop-in images are configured: `1/0`, `true/false`, `yes/no`, `on/off`. */
+export function parseBoolean(name: string, value: string): boolean {
+  const word = value.trim().toLowerCase();
+  if (TRUE_WORDS.has(word)) return true;
+  if (FALSE_WORDS.has(word)) return false;
+  throw new ConfigError(
+    `Invalid value for ${name}: ${JSON.stringify(value)} (use 1/0, true/false, yes/no or on/off)`,
+  );
+}
+
+/** Parses `10`, `10s`, `1.5s`, `500ms` or `2m` into milliseconds. */
+export function parseDuration(name: string, value: string): number {
+  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m)?\s*$/.exec(value);
+  if (!match) {
+    throw new ConfigError(
+      `Invalid duration for ${name}: ${JSON.stringify(value)} (use seconds, or 500ms, 10s, 2m)`,
+    );
+  }
+  const unit = match[2] ?? "s";
+  return Math.round(Number(match[1]) * (unit === "ms" ? 1 : unit === "s" ? 1000 : 60000));
+}
+
+function parseCount(name: string, value: string, min: number): number {
+  if (!/^\s*[0-9]+\s*$/.test(value) || Number(value) < min) {
+    throw new ConfigError(`Invalid value for ${name}: ${JSON.stringify(value)} (want an integer >= ${min})`);
+  }
+  return Number(value);
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    let diagonal = row[0];
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const above = row[j];
+      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
+      diagonal = above;
+    }
+  }
+  return row[b.length];
+}
+
+function suggestion(name: string): string {
+  let best = "";
+  let bestDistance = 4;
+  for (const candidate of FLAG_NAMES) {
+    const distance = editDistance(name, candidate);
+    if (distance < bestDistance) {
+      best = candidate;
+      bestDistance = distance;
+    }
+  }
+  return best === "" ? "" : ` (did you mean ${best}?)`;
+}
+
+const FLAG_OPTIONS = {
+  help: { type: "boolean", short: "h" },
+  version: { type: "boolean", short: "V" },
+  ...Object.fromEntries(
+    Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }]),
+  ),
+} as const;
+
+export const USAGE = `Usage: socket-proxy [healthcheck] [options]
+
+A Docker Engine API socket proxy that lets through only the API calls you allow.
+Configured like linuxserver's and Tecnativa's socket-proxy images: CONTAINERS=1,
+POST=0, ALLOW_START=1, LIBPOD_CONTAINERS=1, ... (see the README for every switch).
+
+Commands:
+  (none)                   run the proxy
+  healthcheck              ask the running proxy whether it and the engine answer;
+                           exit 0 when they do, 1 when not
+
+Options (each wins over its environment variable):
+  --listen <addr,...>      LISTEN: host:port, [v6]:port or unix:/path
+                           (default [::]:2375, or 0.0.0.0:2375 with DISABLE_IPV6=1)
+  --socket <path>          SOCKET_PATH: the engine socket (default /var/run/docker.sock)
+  --disable-ipv6 <bool>    DISABLE_IPV6: listen on 0.0.0.0 instead of [::] (default 0)
+  --log-level <level>      LOG_LEVEL: debug, info, notice, warning, err, crit, alert,
+                           emerg (default info)
+  --log-format <format>    LOG_FORMAT: text or json (default text)
+  --header-timeout <dur>   HEADER_TIMEOUT: time to send a request head (default 10s)
+  --idle-timeout <dur>     IDLE_TIMEOUT: idle keep-alive connections (default 60s)
+  --shutdown-timeout <dur> SHUTDOWN_TIMEOUT: grace for in-flight requests (default 10s)
+  --max-connections <n>    MAX_CONNECTIONS: client connections at once (default 1024)
+  --max-request-line <n>   MAX_REQUEST_LINE: bytes (default 8192)
+  --max-header-size <n>    MAX_HEADER_SIZE: bytes (default 65536)
+  --max-headers <n>        MAX_HEADERS: header fields (default 100)
+  -h, --help               print this help
+  -V, --version            print the version
+`;
+
+/**
+ * Parses the command line and the environment. Throws `ConfigError` naming the
+ * offending variable or flag.
+ */
+export function parseCommandLine(
+  args: readonly string[],
+  env: Readonly<Record<string, string>>,
+): ParsedCommandLine {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: [...args],
+      options: FLAG_OPTIONS,
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (error) {
+    throw new ConfigError(`Invalid command line: ${(error as Error).message}`);
+  }
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  let command: Command = "serve";
+  if (parsed.positionals.length > 1) {
+    throw new ConfigError(`Too many arguments: ${parsed.positionals.join(" ")}`);
+  }
+  if (parsed.positionals.length === 1) {
+    if (parsed.positionals[0] !== "healthcheck") {
+      throw new ConfigError(`Unknown command: ${parsed.positionals[0]} (try --help)`);
+    }
+    command = "healthcheck";
+  }
+  if (values.help) command = "help";
+  else if (values.version) command = "version";
+
+  const flagValue = (name: SettingName): string | undefined => {
+    const value = values[SETTINGS[name].flag];
+    return typeof value === "string" ? value : undefined;
+  };
+  const { config, warnings } = parseConfig(env, flagValue);
+  return { command, config, warnings };
+}
+
+/** Builds the configuration; `override` returns a flag's value, which wins over `env`. */
+export function parseConfig(
+  env: Readonly<Record<string, string>>,
+  override: (name: SettingName) => string | undefined = () => undefined,
+): { config: Config; warnings: string[] } {
+  const warnings: string[] = [];
+  const known = new Set(FLAG_NAMES);
+  for (const name of Object.keys(env)) {
+    if ((name.startsWith("ALLOW_") || name.startsWith("LIBPOD_")) && !known.has(name)) {
+      throw new ConfigError(`Unknown setting ${name}${suggestion(name)}`);
+    }
+  }
+  const flags: Record<string, boolean> = {};
+  for (const name of FLAG_NAMES) {
+    const value = env[name];
+    flags[name] = value === undefined ? flagDefault(name) : parseBoolean(name, value);
+  }
+
+  const setting = (name: SettingName): string => {
+    const flag = override(name);
+    if (flag !== undefined) return flag;
+    return env[name] ?? SETTINGS[name].fallback;
+  };
+  const label = (name: SettingName): string =>
+    override(name) !== undefined ? `--${SETTINGS[name].flag}` : name;
+
+  const socketPath = setting("SOCKET_PATH").trim().replace(/^unix:\/\//, "");
+  if (!socketPath.startsWith("/")) {
+    throw new ConfigError(`Invalid value for ${label("SOCKET_PATH")}: want an absolute path`);
+  }
+  const disableIpv6 = parseBoolean(label("DISABLE_IPV6"), setting("DISABLE_IPV6"));
+  const listenText = setting("LISTEN");
+  let listen: ListenAddress[];
+  try {
+    listen = listenText.trim() === ""
+      ? [defaultListenAddress(disableIpv6)]
+      : parseListenList(listenText);
+  } catch (error) {
+    throw new ConfigError(`Invalid value for ${label("LISTEN")}: ${(error as Error).message}`);
+  }
+
+  let logLevel = setting("LOG_LEVEL").trim().toLowerCase();
+  logLevel = { warn: "warning", error: "err", critical: "crit", emergency: "emerg" }[logLevel] ??
+    logLevel;
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new ConfigError(
+      `Invalid value for ${label("LOG_LEVEL")}: ${JSON.stringify(setting("LOG_LEVEL"))} (use ${
+        LOG_LEVELS.join(", ")
+      })`,
+    );
+  }
+  const logFormat = setting("LOG_FORMAT").trim().toLowerCase();
+  if (logFormat !== "text" && logFormat !== "json") {
+    throw new ConfigError(`Invalid value for ${label("LOG_FORMAT")}: use text or json`);
+  }
+
+  let timeZone = defaultTimeZone();
+  const tz = (env.TZ ?? "").replace(/^:/, "").trim();
+  if (tz !== "") {
+    if (isValidTimeZone(tz)) timeZone = tz;
+    else warnings.push(`Unknown time zone TZ=${tz}: logging in ${timeZone}`);
+  }
+
+  const limits: Limits = {
+    maxRequestLine: parseCount(label("MAX_REQUEST_LINE"), setting("MAX_REQUEST_LINE"), 64),
+    maxHeaderBytes: parseCount(label("MAX_HEADER_SIZE"), setting("MAX_HEADER_SIZE"), 256),
+    maxHeaderCount: parseCount(label("MAX_HEADERS"), setting("MAX_HEADERS"), 1),
+    headerTimeoutMs: parseDuration(label("HEADER_TIMEOUT"), setting("HEADER_TIMEOUT")),
+    idleTimeoutMs: parseDuration(label("IDLE_TIMEOUT"), setting("IDLE_TIMEOUT")),
+    shutdownGraceMs: parseDuration(label("SHUTDOWN_TIMEOUT"), setting("SHUTDOWN_TIMEOUT")),
+    maxConnections: parseCount(label("MAX_CONNECTIONS"), setting("MAX_CONNECTIONS"), 1),
+  };
+
+  return {
+    config: {
+      flags: Object.freeze(flags),
+      socketPath,
+      listen,
+      listenGiven: listenText.trim() !== "",
+      logLevel: logLevel as LogLevel,
+      logFormat,
+      timeZone,
+      limits,
+    },
+    warnings,
+  };
+}

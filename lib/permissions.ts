@@ -1,0 +1,72 @@
+/**
+ * The least Deno permissions the proxy needs for a configuration: network
+ * access to its listen addresses and the engine socket (plus read/write of the
+ * unix socket paths, which Deno 2.9 also asks for), and the environment.
+ *
+ * `--allow-env` is whole rather than a list: Deno lists the environment
+ * (`Deno.env.toObject`) only with full env permission, and the proxy must list
+ * it to refuse misspelt `ALLOW_*`/`LIBPOD_*` switches. It never writes to it.
+ */
+import type { Config } from "./config.ts";
+import type { ListenAddress } from "./listen_address.ts";
+
+export interface PermissionSet {
+  net: string[];
+  read: string[];
+  write: string[];
+}
+
+function netHost(address: ListenAddress): string {
+  if (address.transport === "unix") return "unix:" + address.path;
+  const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
+  // Port 0 asks the kernel for any port; Deno checks the host alone then.
+  return address.port === 0 ? host : `${host}:${address.port}`;
+}
+
+/** Where `healthcheck` connects to reach a proxy listening on `address`. */
+export function healthcheckAddress(address: ListenAddress): ListenAddress {
+  if (address.transport === "unix") return address;
+  if (address.hostname === "::" || address.hostname === "0.0.0.0") {
+    return { ...address, hostname: "127.0.0.1" };
+  }
+  return address;
+}
+
+/** What `config` needs: listen, connect to the engine, and reach itself for `healthcheck`. */
+export function requiredPermissions(config: Config): PermissionSet {
+  const net = new Set<string>();
+  const paths = new Set<string>();
+  for (const address of config.listen) {
+    net.add(netHost(address));
+    if (address.transport === "unix") paths.add(address.path);
+  }
+  const health = healthcheckAddress(config.listen[0]);
+  net.add(netHost(health));
+  net.add("unix:" + config.socketPath);
+  paths.add(config.socketPath);
+  return { net: [...net], read: [...paths], write: [...paths] };
+}
+
+/** The `deno run` flags for `config`. */
+export function permissionFlags(config: Config): string[] {
+  const set = requiredPermissions(config);
+  return [
+    "--allow-env",
+    `--allow-net=${set.net.join(",")}`,
+    `--allow-read=${set.read.join(",")}`,
+    `--allow-write=${set.write.join(",")}`,
+  ];
+}
+
+/** The permissions `config` needs that this process was not granted. */
+export function missingPermissions(config: Config): string[] {
+  const set = requiredPermissions(config);
+  const missing: string[] = [];
+  const query = (descriptor: Deno.PermissionDescriptor, label: string) => {
+    if (Deno.permissions.querySync(descriptor).state !== "granted") missing.push(label);
+  };
+  for (const host of set.net) query({ name: "net", host }, `net ${host}`);
+  for (const path of set.read) query({ name: "read", path }, `read ${path}`);
+  for (const path of set.write) query({ name: "write", path }, `write ${path}`);
+  return missing;
+}

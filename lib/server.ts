@@ -1,0 +1,203 @@
+/**
+ * Listeners, the connection cap, timeouts and graceful shutdown around
+ * `ClientConnection`.
+ */
+import type { Config } from "./config.ts";
+import { formatListenAddress, type ListenAddress } from "./listen_address.ts";
+import type { Logger } from "./log.ts";
+import { ClientConnection, type ProxyContext } from "./proxy_connection.ts";
+import { errorResponse } from "./responses.ts";
+import { UpstreamPool } from "./upstream_pool.ts";
+
+export interface ProxyServer {
+  /** The addresses actually bound (ports resolved when 0 was asked for). */
+  readonly addresses: ListenAddress[];
+  readonly pool: UpstreamPool;
+  /** Client connections open now. */
+  readonly connectionCount: number;
+  /**
+   * Stops accepting, closes idle connections, streams and tunnels, lets
+   * requests in flight finish for up to the grace period, then closes the rest.
+   */
+  shutdown(): Promise<void>;
+  /** Closes everything at once. */
+  close(): void;
+}
+
+export interface StartOptions {
+  logger: Logger;
+  pool?: UpstreamPool;
+}
+
+const SWEEP_INTERVAL_MS = 250;
+
+function listenOn(address: ListenAddress): Deno.Listener {
+  if (address.transport === "unix") {
+    removeStaleSocket(address.path);
+    return Deno.listen({ transport: "unix", path: address.path });
+  }
+  return Deno.listen({ transport: "tcp", hostname: address.hostname, port: address.port });
+}
+
+/** A socket file left by an earlier run would make `listen` fail; regular files are left alone. */
+function removeStaleSocket(path: string): void {
+  try {
+    if (Deno.lstatSync(path).isSocket) Deno.removeSync(path);
+  } catch (error) {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  }
+}
+
+function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddress {
+  const addr = listener.addr;
+  if (addr.transport === "tcp") return { transport: "tcp", hostname: asked.transport === "tcp" ? asked.hostname : addr.hostname, port: addr.port };
+  return asked;
+}
+
+/** Binds every listen address and starts serving. */
+export function startProxy(config: Config, options: StartOptions): ProxyServer {
+  const { logger } = options;
+  const pool = options.pool ?? new UpstreamPool(config.socketPath);
+  const ctx: ProxyContext = {
+    flags: config.flags,
+    limits: config.limits,
+    logger,
+    pool,
+    shuttingDown: false,
+  };
+  const connections = new Set<ClientConnection>();
+  const listeners: Deno.Listener[] = [];
+  const addresses: ListenAddress[] = [];
+  let drained: (() => void) | null = null;
+
+  try {
+    for (const address of config.listen) {
+      let listener: Deno.Listener;
+      try {
+        listener = listenOn(address);
+      } catch (error) {
+        // The default dual-stack listener falls back to IPv4 on hosts without IPv6.
+        const isDefaultV6 = !config.listenGiven && address.transport === "tcp" &&
+          address.hostname === "::";
+        if (!isDefaultV6 || error instanceof Deno.errors.AddrInUse) throw error;
+        logger.warning(
+          `Cannot listen on ${formatListenAddress(address)} (${(error as Error).message}): ` +
+            "falling back to 0.0.0.0, set DISABLE_IPV6=1 to silence this",
+        );
+        listener = listenOn({ ...address, hostname: "0.0.0.0" });
+        address.hostname = "0.0.0.0";
+      }
+      listeners.push(listener);
+      addresses.push(boundAddress(listener, address));
+    }
+  } catch (error) {
+    for (const listener of listeners) listener.close();
+    throw error;
+  }
+
+  const refuse = (conn: Deno.Conn) => {
+    const bytes = errorResponse(
+      503,
+      `Too many connections: the proxy serves at most ${config.limits.maxConnections} at once`,
+      { close: true },
+    );
+    conn.write(bytes).catch(() => {}).finally(() => {
+      try {
+        conn.close();
+      } catch {
+        // Already closed.
+      }
+    });
+  };
+
+  const accept = async (listener: Deno.Listener) => {
+    for (;;) {
+      let conn: Deno.Conn;
+      try {
+        conn = await listener.accept();
+      } catch (error) {
+        if (ctx.shuttingDown || error instanceof Deno.errors.BadResource) return;
+        // Out of file descriptors and the like: wait a moment rather than spin.
+        logger.error("Accept failed", { error: (error as Error).message });
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        continue;
+      }
+      if (connections.size >= config.limits.maxConnections) {
+        logger.warning("Connection refused: too many connections", {
+          limit: config.limits.maxConnections,
+        });
+        refuse(conn);
+        continue;
+      }
+      if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
+      const client = new ClientConnection(conn, ctx);
+      connections.add(client);
+      client.serve().finally(() => {
+        connections.delete(client);
+        if (drained !== null && connections.size === 0) drained();
+      });
+    }
+  };
+  for (const listener of listeners) accept(listener);
+
+  const sweeper = setInterval(() => {
+    const now = Date.now();
+    for (const client of connections) client.expire(now);
+    pool.sweep(now);
+  }, SWEEP_INTERVAL_MS);
+  Deno.unrefTimer(sweeper);
+
+  const closeListeners = () => {
+    for (const listener of listeners.splice(0)) {
+      try {
+        listener.close();
+      } catch {
+        // Already closed.
+      }
+    }
+    for (const address of addresses) {
+      if (address.transport === "unix") {
+        try {
+          Deno.removeSync(address.path);
+        } catch {
+          // Gone already.
+        }
+      }
+    }
+  };
+
+  return {
+    addresses,
+    pool,
+    get connectionCount() {
+      return connections.size;
+    },
+    async shutdown() {
+      ctx.shuttingDown = true;
+      closeListeners();
+      pool.discardIdle();
+      const allClosed = new Promise<void>((resolve) => {
+        drained = resolve;
+        if (connections.size === 0) resolve();
+      });
+      for (const client of connections) client.shutdown();
+      let timer: ReturnType<typeof setTimeout> | undefined;
+      const grace = new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, config.limits.shutdownGraceMs);
+      });
+      await Promise.race([allClosed, grace]);
+      clearTimeout(timer);
+      for (const client of connections) client.close();
+      await allClosed;
+      clearInterval(sweeper);
+      pool.discardIdle();
+    },
+    close() {
+      ctx.shuttingDown = true;
+      closeListeners();
+      for (const client of connections) client.close();
+      clearInterval(sweeper);
+      pool.discardIdle();
+    },
+  };
+}
