@@ -75,7 +75,10 @@ export class ChunkedDecoder {
           const b = buf[pos++];
           const digit = hexDigit(b);
           if (digit >= 0) {
-            if (++this.#digits > MAX_SIZE_DIGITS || this.#size > (Number.MAX_SAFE_INTEGER - digit) / 16) {
+            if (
+              ++this.#digits > MAX_SIZE_DIGITS ||
+              this.#size > (Number.MAX_SAFE_INTEGER - digit) / 16
+            ) {
               this.#fail("Chunk size overflows");
             }
             this.#size = this.#size * 16 + digit;
@@ -93,7 +96,9 @@ export class ChunkedDecoder {
         case EXTENSION: {
           const b = buf[pos++];
           if (b === 13) this.#state = SIZE_LF;
-          else if (b !== 9 && (b < 0x20 || b === 0x7f)) this.#fail("Control byte in chunk extension");
+          else if (b !== 9 && (b < 0x20 || b === 0x7f)) {
+            this.#fail("Control byte in chunk extension");
+          }
           continue;
         }
         case SIZE_LF:

@@ -5,11 +5,7 @@
  */
 import { parseArgs } from "node:util";
 import { FLAG_NAMES, flagDefault, type Flags } from "./flags.ts";
-import {
-  defaultListenAddress,
-  type ListenAddress,
-  parseListenList,
-} from "./listen_address.ts";
+import { defaultListenAddress, type ListenAddress, parseListenList } from "./listen_address.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 import { defaultTimeZone, isValidTimeZone } from "./timestamp.ts";
 
@@ -102,7 +98,9 @@ export function parseDuration(name: string, value: string): number {
 
 function parseCount(name: string, value: string, min: number): number {
   if (!/^\s*[0-9]+\s*$/.test(value) || Number(value) < min) {
-    throw new ConfigError(`Invalid value for ${name}: ${JSON.stringify(value)} (want an integer >= ${min})`);
+    throw new ConfigError(
+      `Invalid value for ${name}: ${JSON.stringify(value)} (want an integer >= ${min})`,
+    );
   }
   return Number(value);
 }

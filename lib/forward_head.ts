@@ -52,7 +52,15 @@ for (
 // bodies are passed through as the engine framed them.
 const RESPONSE_DROPPED = new Uint8Array(16);
 for (
-  const kind of [CONNECTION, KEEP_ALIVE, PROXY_CONNECTION, TE, UPGRADE, PROXY_AUTHENTICATE, PROXY_AUTHORIZATION]
+  const kind of [
+    CONNECTION,
+    KEEP_ALIVE,
+    PROXY_CONNECTION,
+    TE,
+    UPGRADE,
+    PROXY_AUTHENTICATE,
+    PROXY_AUTHORIZATION,
+  ]
 ) RESPONSE_DROPPED[kind] = 1;
 
 function namedBy(
@@ -61,7 +69,8 @@ function namedBy(
   fields: Int32Array,
   i: number,
 ): boolean {
-  return named !== null && named.includes(latin1(buf, fields[i * 4], fields[i * 4 + 1]).toLowerCase());
+  return named !== null &&
+    named.includes(latin1(buf, fields[i * 4], fields[i * 4 + 1]).toLowerCase());
 }
 
 export interface ForwardOptions {
@@ -127,7 +136,9 @@ export function writeResponseHead(
   const { fields, kinds } = head;
   for (let i = 0; i < head.count; i++) {
     const kind = kinds[i];
-    if (RESPONSE_DROPPED[kind] === 1 && !(keepUpgrade && (kind === CONNECTION || kind === UPGRADE))) {
+    if (
+      RESPONSE_DROPPED[kind] === 1 && !(keepUpgrade && (kind === CONNECTION || kind === UPGRADE))
+    ) {
       continue;
     }
     if (!keepUpgrade && namedBy(head.connectionNamed, buf, fields, i)) continue;

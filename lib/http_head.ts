@@ -320,7 +320,9 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number): R
   while (buf[pos] !== CR) pos++;
   const version = latin1(buf, versionStart, pos);
   if (version !== "HTTP/1.1") {
-    if (/^HTTP\/[0-9]\.[0-9]$/.test(version)) {
+    // HTTP/1.0 is well-formed but not served (its framing rules differ);
+    // anything else, the HTTP/2 preface included, is not HTTP/1.x at all.
+    if (/^HTTP\/1\.[0-9]$/.test(version)) {
       throw new HttpError(505, `HTTP version not supported: ${version} (use HTTP/1.1)`);
     }
     throw new HttpError(400, "Malformed request line");
@@ -436,7 +438,10 @@ export function parseResponseHead(buf: Uint8Array, start: number, end: number): 
   try {
     readFields(buf, pos, end - 2, head, false);
   } catch (error) {
-    throw new HttpError(502, `Malformed response head from the engine: ${(error as Error).message}`);
+    throw new HttpError(
+      502,
+      `Malformed response head from the engine: ${(error as Error).message}`,
+    );
   }
   const connection = { close: false, upgradeToken: false };
   let lengths = 0;

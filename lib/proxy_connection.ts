@@ -104,6 +104,8 @@ export class ClientConnection {
   // Request body state while it is forwarded.
   #bodyLeft = 0;
   #decoder: ChunkedDecoder | null = null;
+  /** Response bytes sent to the client for the current request. */
+  #sent = 0;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext) {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -269,7 +271,16 @@ export class ClientConnection {
     // A body the proxy will not read leaves the connection out of step: close it.
     const close = head.chunked || head.contentLength > 0 || head.close || this.#closing();
     const bytes = errorResponse(403, message, { close, head: head.method === "HEAD" });
-    this.#log("warning", head.method, target.path + target.query, "denied", 403, bytes.length, started, reason);
+    this.#log(
+      "warning",
+      head.method,
+      target.path + target.query,
+      "denied",
+      403,
+      bytes.length,
+      started,
+      reason,
+    );
     if (close) {
       await this.#answerAndClose(bytes);
       return false;
@@ -443,7 +454,9 @@ export class ClientConnection {
             if (upstream.end === upstream.buf.length && upstream.start > 0) {
               this.#responseScanner.shift(upstream.compact());
             }
-            if (!(await upstream.fill())) throw new UpstreamClosedError(this.#responseScanner.started);
+            if (!(await upstream.fill())) {
+              throw new UpstreamClosedError(this.#responseScanner.started);
+            }
             continue;
           }
           responseStart = upstream.start;
@@ -525,17 +538,16 @@ export class ClientConnection {
       }
     }
 
-    let sent = 0;
     let complete = false;
+    let clientGone = false;
+    this.#sent = 0;
     try {
-      sent = await this.#relayBody(upstream, responseStart, response, mode, close);
+      await this.#relayBody(upstream, responseStart, response, mode, close);
       complete = true;
     } catch (error) {
-      if (!(error instanceof UpstreamClosedError) && !(error instanceof HttpError)) {
-        if (this.#aborted || this.phase === "closed") return false;
-        throw error;
-      }
-      // The engine went away mid-response: the client can only be told by a close.
+      // The engine went away mid-response (the client can only be told by a
+      // close), or the client did.
+      clientGone = !(error instanceof UpstreamClosedError) && !(error instanceof HttpError);
     }
     if (!pumpDone) {
       // The engine answered without reading the whole body: it will not read on.
@@ -548,18 +560,23 @@ export class ClientConnection {
       else ctx.pool.destroy(this.#upstream);
       this.#upstream = null;
     }
-    this.#log("info", head.method, target, "allowed", response.status, sent, started);
+    const ending = complete
+      ? undefined
+      : clientGone || this.#aborted
+      ? "client went away"
+      : "engine closed the stream";
+    this.#log("info", head.method, target, "allowed", response.status, this.#sent, started, ending);
     return complete && !close && !this.#aborted;
   }
 
-  /** Sends the response head and body to the client; returns the bytes sent. */
+  /** Sends the response head and body to the client, counting bytes in `#sent`. */
   async #relayBody(
     upstream: Upstream,
     responseStart: number,
     response: ResponseHead,
     mode: number,
     close: boolean,
-  ): Promise<number> {
+  ): Promise<void> {
     const client = this.client;
     const headEnd = upstream.start;
     const clean = responseHeadIsClean(response, close);
@@ -569,28 +586,30 @@ export class ClientConnection {
       writeResponseHead(this.#out, upstream.buf, responseStart, response, close);
       head = this.#out.view();
     }
-    let sent = 0;
+    let first = true;
     // Sends the head (the first time) with the body bytes `upstream.buf[upstream.start, end)`.
     const send = async (end: number) => {
-      if (head === null && clean && sent === 0) {
-        sent += end - responseStart;
+      if (first && clean) {
+        first = false;
+        this.#sent += end - responseStart;
         await client.write(upstream.buf.subarray(responseStart, end));
       } else {
         if (head !== null) {
-          const first = head;
+          const rewritten = head;
           head = null;
+          first = false;
           if (end - upstream.start <= 16 * 1024) {
             this.#out.bytes(upstream.buf, upstream.start, end);
-            sent += this.#out.length;
+            this.#sent += this.#out.length;
             await client.write(this.#out.view());
             upstream.start = end;
             return;
           }
-          sent += first.length;
-          await client.write(first);
+          this.#sent += rewritten.length;
+          await client.write(rewritten);
         }
         if (end > upstream.start) {
-          sent += end - upstream.start;
+          this.#sent += end - upstream.start;
           await client.write(upstream.buf.subarray(upstream.start, end));
         }
       }
@@ -629,7 +648,6 @@ export class ClientConnection {
         }
       }
     }
-    return sent;
   }
 
   /**
@@ -661,7 +679,10 @@ export class ClientConnection {
     // go first; `pipe` starts with what each buffer holds.
     client.ensureCapacity(TUNNEL_BUFFER);
     upstream.ensureCapacity(TUNNEL_BUFFER);
-    const [toEngine, toClient] = await Promise.all([pipe(client, upstream), pipe(upstream, client)]);
+    const [toEngine, toClient] = await Promise.all([
+      pipe(client, upstream),
+      pipe(upstream, client),
+    ]);
     this.#log(
       "info",
       head.method,
@@ -710,7 +731,11 @@ export class ClientConnection {
     try {
       const upstream = await this.#ctx.pool.connect();
       try {
-        await upstream.write(new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n"));
+        await upstream.write(
+          new TextEncoder().encode(
+            "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n",
+          ),
+        );
         while (upstream.available < 12 && (await upstream.fill()));
         const status = latin1(upstream.buf, upstream.start, upstream.start + 12);
         healthy = status === "HTTP/1.1 200" || status === "HTTP/1.0 200";
@@ -724,8 +749,20 @@ export class ClientConnection {
     const status = healthy ? 200 : 503;
     const bytes = healthy
       ? plainResponse(200, "OK", { head: head.method === "HEAD", close: head.close })
-      : errorResponse(503, `Docker engine unavailable: ${detail}`, { head: head.method === "HEAD", close: head.close });
-    this.#log("debug", head.method, "/_ping", "healthcheck", status, bytes.length, started, detail || undefined);
+      : errorResponse(503, `Docker engine unavailable: ${detail}`, {
+        head: head.method === "HEAD",
+        close: head.close,
+      });
+    this.#log(
+      "debug",
+      head.method,
+      "/_ping",
+      "healthcheck",
+      status,
+      bytes.length,
+      started,
+      detail || undefined,
+    );
     await this.client.write(bytes);
     return !head.close;
   }

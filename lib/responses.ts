@@ -30,7 +30,11 @@ export interface ResponseOptions {
 }
 
 /** A complete response with `body`. */
-export function plainResponse(status: number, body: string, options: ResponseOptions = {}): Uint8Array {
+export function plainResponse(
+  status: number,
+  body: string,
+  options: ResponseOptions = {},
+): Uint8Array {
   const bytes = encoder.encode(body);
   const head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n` +
     `Content-Type: ${options.contentType ?? "text/plain; charset=utf-8"}\r\n` +
@@ -45,7 +49,11 @@ export function plainResponse(status: number, body: string, options: ResponseOpt
 }
 
 /** A Docker-style error: `{"message": "..."}`. */
-export function errorResponse(status: number, message: string, options: ResponseOptions = {}): Uint8Array {
+export function errorResponse(
+  status: number,
+  message: string,
+  options: ResponseOptions = {},
+): Uint8Array {
   return plainResponse(status, JSON.stringify({ message }) + "\n", {
     ...options,
     contentType: "application/json",

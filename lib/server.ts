@@ -50,7 +50,13 @@ function removeStaleSocket(path: string): void {
 
 function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddress {
   const addr = listener.addr;
-  if (addr.transport === "tcp") return { transport: "tcp", hostname: asked.transport === "tcp" ? asked.hostname : addr.hostname, port: addr.port };
+  if (addr.transport === "tcp") {
+    return {
+      transport: "tcp",
+      hostname: asked.transport === "tcp" ? asked.hostname : addr.hostname,
+      port: addr.port,
+    };
+  }
   return asked;
 }
 

@@ -20,7 +20,11 @@ function seconds(ms: number): string {
 }
 
 /** Lines describing what `config` allows, where it listens and which engine it guards. */
-export function describeConfig(config: Config, addresses: ListenAddress[], version: string): string[] {
+export function describeConfig(
+  config: Config,
+  addresses: ListenAddress[],
+  version: string,
+): string[] {
   const { flags, limits } = config;
   const guarded = Object.entries(GUARDED_ACTIONS);
   return [
