@@ -106,6 +106,8 @@ export class ClientConnection {
   #decoder: ChunkedDecoder | null = null;
   /** Response bytes sent to the client for the current request. */
   #sent = 0;
+  /** The current request asked for a protocol upgrade. */
+  #upgrading = false;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext) {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -387,6 +389,10 @@ export class ClientConnection {
       client.compact();
     }
     client.onEnd = () => {
+      // A client that half-closes after asking for an upgrade may just have
+      // sent all its input early: the tunnel passes the EOF on. Otherwise, as
+      // Go's server does, the end of the client's stream cancels the request.
+      if (this.#upgrading && client.error === null) return;
       if (this.phase === "request" || this.phase === "stream") this.#abort();
     };
     client.fill().then((more) => {
@@ -408,6 +414,7 @@ export class ClientConnection {
     const client = this.client;
     const out = this.#out;
     const hasBody = head.chunked || head.contentLength > 0;
+    this.#upgrading = head.upgrade !== "";
     this.#bodyLeft = head.chunked ? 0 : Math.max(head.contentLength, 0);
     this.#decoder = head.chunked ? new ChunkedDecoder(400) : null;
     if (hasBody && head.expectContinue) await client.write(CONTINUE_100);
@@ -548,6 +555,16 @@ export class ClientConnection {
       // The engine went away mid-response (the client can only be told by a
       // close), or the client did.
       clientGone = !(error instanceof UpstreamClosedError) && !(error instanceof HttpError);
+      if (!clientGone && this.#sent === 0 && !this.#aborted) {
+        this.#abort();
+        if (pump !== null) await pump.catch(() => {});
+        return await this.#badGateway(
+          head,
+          target,
+          started,
+          this.#badResponse((error as Error).message),
+        );
+      }
     }
     if (!pumpDone) {
       // The engine answered without reading the whole body: it will not read on.

@@ -20,8 +20,8 @@ export interface ProxyServer {
    * requests in flight finish for up to the grace period, then closes the rest.
    */
   shutdown(): Promise<void>;
-  /** Closes everything at once. */
-  close(): void;
+  /** Closes everything at once; resolves when every connection has finished. */
+  close(): Promise<void>;
 }
 
 export interface StartOptions {
@@ -72,6 +72,7 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
     shuttingDown: false,
   };
   const connections = new Set<ClientConnection>();
+  const tasks = new Set<Promise<void>>();
   const listeners: Deno.Listener[] = [];
   const addresses: ListenAddress[] = [];
   let drained: (() => void) | null = null;
@@ -138,13 +139,15 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const client = new ClientConnection(conn, ctx);
       connections.add(client);
-      client.serve().finally(() => {
+      const task = client.serve().finally(() => {
         connections.delete(client);
+        tasks.delete(task);
         if (drained !== null && connections.size === 0) drained();
       });
+      tasks.add(task);
     }
   };
-  for (const listener of listeners) accept(listener);
+  const acceptors = listeners.map(accept);
 
   const sweeper = setInterval(() => {
     const now = Date.now();
@@ -198,11 +201,13 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
       clearInterval(sweeper);
       pool.discardIdle();
     },
-    close() {
+    async close() {
       ctx.shuttingDown = true;
       closeListeners();
       for (const client of connections) client.close();
       clearInterval(sweeper);
+      pool.discardIdle();
+      await Promise.all([...acceptors, ...tasks]);
       pool.discardIdle();
     },
   };
