@@ -52,6 +52,7 @@ const LINGER_MS = 1000;
 const LINGER_BYTES = 1 << 20;
 const RESPONSE_LIMITS = { maxRequestLine: 8192, maxHeaderBytes: 64 * 1024, maxHeaderCount: 500 };
 const HEALTHCHECK_HEADER = "x-socket-proxy-healthcheck";
+const HEALTH_REQUEST = new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n");
 
 const NO_BODY = 0;
 const LENGTH = 1;
@@ -108,6 +109,8 @@ export class ClientConnection {
   #sent = 0;
   /** The current request asked for a protocol upgrade. */
   #upgrading = false;
+  /** The request body turned out malformed while it was being forwarded. */
+  #bodyError: HttpError | null = null;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext) {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -218,7 +221,10 @@ export class ClientConnection {
     }
 
     // 4. The proxy's own health check, for local clients only.
-    if (this.local && target.path === "/_ping" && hasField(client.buf, head, HEALTHCHECK_HEADER)) {
+    if (
+      this.local && target.path === "/_ping" && (head.method === "GET" || head.method === "HEAD") &&
+      head.contentLength <= 0 && !head.chunked && hasField(client.buf, head, HEALTHCHECK_HEADER)
+    ) {
       client.start = headEnd;
       return await this.#healthcheck(head, started);
     }
@@ -364,6 +370,8 @@ export class ClientConnection {
       try {
         done = this.#takeBody(out);
       } catch (error) {
+        // Malformed framing mid-body: the engine gets no more, the client a 400.
+        if (error instanceof HttpError) this.#bodyError = error;
         this.#abort();
         throw error;
       }
@@ -415,6 +423,7 @@ export class ClientConnection {
     const out = this.#out;
     const hasBody = head.chunked || head.contentLength > 0;
     this.#upgrading = head.upgrade !== "";
+    this.#bodyError = null;
     this.#bodyLeft = head.chunked ? 0 : Math.max(head.contentLength, 0);
     this.#decoder = head.chunked ? new ChunkedDecoder(400) : null;
     if (hasBody && head.expectContinue) await client.write(CONTINUE_100);
@@ -478,6 +487,10 @@ export class ClientConnection {
         }
         break;
       } catch (error) {
+        if (this.#bodyError !== null) {
+          await this.#refuse(this.#bodyError, head, started);
+          return false;
+        }
         if (this.#aborted || this.phase === "closed") return false;
         const stale = reused && replayable && attempt === 0 &&
           (!(error instanceof UpstreamClosedError) || !error.anyBytes);
@@ -748,11 +761,7 @@ export class ClientConnection {
     try {
       const upstream = await this.#ctx.pool.connect();
       try {
-        await upstream.write(
-          new TextEncoder().encode(
-            "GET /_ping HTTP/1.1\r\nHost: docker\r\nConnection: close\r\n\r\n",
-          ),
-        );
+        await upstream.write(HEALTH_REQUEST);
         while (upstream.available < 12 && (await upstream.fill()));
         const status = latin1(upstream.buf, upstream.start, upstream.start + 12);
         healthy = status === "HTTP/1.1 200" || status === "HTTP/1.0 200";

@@ -38,7 +38,7 @@ class Reader {
   buf = new Uint8Array(64 * 1024);
   start = 0;
   end = 0;
-  constructor(readonly conn: Deno.Conn) {}
+  constructor(readonly conn: Deno.Conn, readonly onBytes: (n: number) => void) {}
   async more(): Promise<boolean> {
     if (this.start > 0) {
       this.buf.copyWithin(0, this.start, this.end);
@@ -58,6 +58,7 @@ class Reader {
     }
     if (n === null) return false;
     this.end += n;
+    this.onBytes(n);
     return true;
   }
   /** Bytes up to and including `delimiter`, or null at EOF. */
@@ -89,6 +90,8 @@ export class FakeEngine {
   readonly requests: RecordedRequest[] = [];
   /** Connections open now. */
   open = 0;
+  /** Every byte received on any connection, complete request or not. */
+  received = 0;
   #listener: Deno.Listener;
   #conns = new Set<Deno.Conn>();
   #waiters: (() => void)[] = [];
@@ -104,10 +107,15 @@ export class FakeEngine {
   }
 
   /** Starts an engine on `path`, or on a new temporary socket. */
-  static async start(path?: string): Promise<FakeEngine> {
+  static async start(path?: string, options: { plain?: boolean } = {}): Promise<FakeEngine> {
     path ??= `${await Deno.makeTempDir({ prefix: "sp-engine-" })}/engine.sock`;
-    return new FakeEngine(path, Deno.listen({ transport: "unix", path }));
+    const engine = new FakeEngine(path, Deno.listen({ transport: "unix", path }));
+    engine.plain = options.plain ?? false;
+    return engine;
   }
+
+  /** Answer every request with the plain JSON response, whatever its path. */
+  plain = false;
 
   /** Stops accepting and closes every connection; resolves when all are done. */
   async close(): Promise<void> {
@@ -178,7 +186,7 @@ export class FakeEngine {
   }
 
   async #serve(conn: Deno.Conn): Promise<void> {
-    const reader = new Reader(conn);
+    const reader = new Reader(conn, (n) => this.received += n);
     for (;;) {
       const head = await reader.until([13, 10, 13, 10]);
       if (head === null) return;
@@ -232,7 +240,7 @@ export class FakeEngine {
     header: (name: string) => string | undefined,
   ): Promise<boolean> {
     // Routes match on the last path segment, so any allowed section can reach them.
-    const path = "/" + target.split("?")[0].split("/").pop();
+    const path = this.plain ? "" : "/" + target.split("?")[0].split("/").pop();
     const size = Number(new URLSearchParams(target.split("?")[1] ?? "").get("size") ?? "0");
     const write = async (text: string | Uint8Array) => {
       const bytes = typeof text === "string" ? encoder.encode(text) : text;
