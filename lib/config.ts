@@ -3,11 +3,11 @@
  * command-line flags, which win over the environment. Pure: the caller passes
  * the environment and the arguments in.
  */
-import { parseArgs } from "node:util";
+import { parseFlags } from "./cli_args.ts";
 import { FLAG_NAMES, flagDefault, type Flags } from "./flags.ts";
 import { defaultListenAddress, type ListenAddress, parseListenList } from "./listen_address.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
-import { defaultTimeZone, isValidTimeZone } from "./timestamp.ts";
+import { DEFAULT_TIME_ZONE, isValidTimeZone } from "./timestamp.ts";
 
 export interface Limits {
   /** Longest request line, in bytes (414 past it). */
@@ -132,13 +132,11 @@ function suggestion(name: string): string {
   return best === "" ? "" : ` (did you mean ${best}?)`;
 }
 
-const FLAG_OPTIONS = {
-  help: { type: "boolean", short: "h" },
-  version: { type: "boolean", short: "V" },
-  ...Object.fromEntries(
-    Object.values(SETTINGS).map((s) => [s.flag, { type: "string" as const }]),
-  ),
-} as const;
+const FLAG_SPEC = {
+  strings: Object.values(SETTINGS).map((setting) => setting.flag),
+  booleans: ["help", "version"],
+  aliases: { h: "help", V: "version" },
+};
 
 export const USAGE = `Usage: socket-proxy [healthcheck] [options]
 
@@ -180,16 +178,11 @@ export function parseCommandLine(
 ): ParsedCommandLine {
   let parsed;
   try {
-    parsed = parseArgs({
-      args: [...args],
-      options: FLAG_OPTIONS,
-      allowPositionals: true,
-      strict: true,
-    });
+    parsed = parseFlags(args, FLAG_SPEC);
   } catch (error) {
     throw new ConfigError(`Invalid command line: ${(error as Error).message}`);
   }
-  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const values = parsed.values;
   let command: Command = "serve";
   if (parsed.positionals.length > 1) {
     throw new ConfigError(`Too many arguments: ${parsed.positionals.join(" ")}`);
@@ -267,7 +260,7 @@ export function parseConfig(
     throw new ConfigError(`Invalid value for ${label("LOG_FORMAT")}: use text or json`);
   }
 
-  let timeZone = defaultTimeZone();
+  let timeZone = DEFAULT_TIME_ZONE;
   const tz = (env.TZ ?? "").replace(/^:/, "").trim();
   if (tz !== "") {
     if (isValidTimeZone(tz)) timeZone = tz;

@@ -17,6 +17,7 @@ Deno.test("parseConfig() uses linuxserver's defaults", () => {
   assert.equal(config.listenGiven, false);
   assert.equal(config.logLevel, "info");
   assert.equal(config.logFormat, "text");
+  assert.equal(config.timeZone, "UTC");
   assert.deepEqual(config.limits, {
     maxRequestLine: 8192,
     maxHeaderBytes: 65536,
@@ -238,4 +239,25 @@ Deno.test("parseConfig() accepts SOCKET_PATH with or without unix://", () => {
     "/run/podman/podman.sock",
   );
   assert.throws(() => parseConfig({ SOCKET_PATH: "docker.sock" }), /SOCKET_PATH/);
+});
+
+Deno.test("parseFlags() reads --name value, --name=value, booleans and aliases", async (t) => {
+  const { parseFlags } = await import("../lib/cli_args.ts");
+  const spec = { strings: ["listen", "socket"], booleans: ["help"], aliases: { h: "help" } };
+  await t.step("values in both spellings", () => {
+    assert.deepEqual(parseFlags(["--listen", "a:1", "--socket=/s", "healthcheck"], spec), {
+      values: { listen: "a:1", socket: "/s" },
+      positionals: ["healthcheck"],
+    });
+  });
+  await t.step("booleans and aliases", () => {
+    assert.deepEqual(parseFlags(["-h"], spec).values, { help: true });
+    assert.deepEqual(parseFlags(["--", "--help"], spec).positionals, ["--help"]);
+  });
+  await t.step("mistakes", () => {
+    assert.throws(() => parseFlags(["--listen"], spec), /needs a value/);
+    assert.throws(() => parseFlags(["--help=1"], spec), /takes no value/);
+    assert.throws(() => parseFlags(["--nope"], spec), /Unknown option --nope/);
+    assert.throws(() => parseFlags(["-x"], spec), /Unknown option -x/);
+  });
 });

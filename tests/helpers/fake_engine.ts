@@ -131,8 +131,8 @@ export class FakeEngine {
         // Closed.
       }
     }
-    await Promise.all([this.#acceptor, ...this.#tasks]);
     for (const release of this.#holds.splice(0)) release();
+    await Promise.all([this.#acceptor, ...this.#tasks]);
   }
 
   /** Makes requests to `/hold` wait until the returned function is called. */
