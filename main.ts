@@ -99,6 +99,20 @@ async function main(): Promise<void> {
     await logger.flush();
     Deno.exit(0);
   };
+  // SIGUSR1: one line of live figures, for operators.
+  Deno.addSignalListener("SIGUSR1", () => {
+    const memory = Deno.memoryUsage();
+    const mib = (bytes: number) => Math.round(bytes / 104857.6) / 10;
+    logger.notice("Status", {
+      connections: server.connectionCount,
+      engineConnections: server.pool.open,
+      engineIdle: server.pool.idleCount,
+      rssMiB: mib(memory.rss),
+      heapUsedMiB: mib(memory.heapUsed),
+      heapTotalMiB: mib(memory.heapTotal),
+      externalMiB: mib(memory.external),
+    });
+  });
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
 }

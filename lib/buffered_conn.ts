@@ -60,6 +60,17 @@ export class BufferedConn {
     }
   }
 
+  /**
+   * Gives the connection `spare` (or a new buffer of the same size) to read
+   * into next and returns the current one; everything read must be consumed.
+   */
+  swap(spare: Uint8Array | null): Uint8Array {
+    const old = this.buf;
+    this.buf = spare ?? new Uint8Array(old.length);
+    this.start = this.end = 0;
+    return old;
+  }
+
   /** Makes the buffer at least `size` bytes long. */
   ensureCapacity(size: number): void {
     if (this.buf.length >= size || this.#pending !== null) return;
@@ -80,24 +91,26 @@ export class BufferedConn {
       if (this.start > 0) this.compact();
       else this.ensureCapacity(this.buf.length * 2);
     }
-    const free = this.buf.length - this.end;
-    this.#pending = this.conn.read(this.buf.subarray(this.end)).then(
-      (n) => {
-        this.#pending = null;
-        if (n === null) return this.#ended(null);
-        this.end += n;
-        if (n === free && this.buf.length < this.#grow && this.start === 0) {
-          this.ensureCapacity(Math.min(this.buf.length * 2, this.#grow));
-        }
-        return true;
-      },
-      (error) => {
-        this.#pending = null;
-        return this.#ended(error);
-      },
-    );
+    this.#free = this.buf.length - this.end;
+    this.#pending = this.conn.read(this.buf.subarray(this.end)).then(this.#onRead, this.#onError);
     return this.#pending;
   }
+
+  #free = 0;
+  // Bound once: a read costs no closure allocation.
+  #onRead = (n: number | null): boolean => {
+    this.#pending = null;
+    if (n === null) return this.#ended(null);
+    this.end += n;
+    if (n === this.#free && this.buf.length < this.#grow) {
+      this.ensureCapacity(Math.min(this.buf.length * 2, this.#grow));
+    }
+    return true;
+  };
+  #onError = (error: unknown): boolean => {
+    this.#pending = null;
+    return this.#ended(error);
+  };
 
   #ended(error: unknown): false {
     this.eof = true;
@@ -108,12 +121,10 @@ export class BufferedConn {
     return false;
   }
 
-  /** Writes all of `bytes`. */
+  /** Writes all of `bytes`; a single write in the usual case. */
   async write(bytes: Uint8Array): Promise<void> {
-    let offset = 0;
-    while (offset < bytes.length) {
-      offset += await this.conn.write(offset === 0 ? bytes : bytes.subarray(offset));
-    }
+    let offset = await this.conn.write(bytes);
+    while (offset < bytes.length) offset += await this.conn.write(bytes.subarray(offset));
   }
 
   /** Closes the write half, keeping the read half open. */
@@ -133,5 +144,46 @@ export class BufferedConn {
     } catch {
       // Already closed.
     }
+  }
+}
+
+/**
+ * Copies from one connection to another with two buffers taking turns: while
+ * one chunk is being written, the next one is read. Used for bulk streams
+ * (image exports, logs, exec and attach tunnels).
+ */
+export class Relay {
+  #from: BufferedConn;
+  #to: BufferedConn;
+  #writing: Promise<void> | null = null;
+  #spare: Uint8Array | null = null;
+
+  constructor(from: BufferedConn, to: BufferedConn) {
+    this.#from = from;
+    this.#to = to;
+  }
+
+  /** Writes `from.buf[from.start, end)` and consumes it. */
+  async send(end: number): Promise<void> {
+    const from = this.#from;
+    const data = from.buf.subarray(from.start, end);
+    from.start = end;
+    if (this.#writing !== null) await this.#writing; // the other buffer is free again
+    const writing = this.#to.write(data);
+    writing.catch(() => {}); // awaited on the next send or flush
+    this.#writing = writing;
+    if (from.start === from.end && !from.reading) {
+      // The next read goes into the free buffer while this one is written.
+      this.#spare = from.swap(this.#spare);
+    } else {
+      await this.flush(); // unread bytes remain in this buffer: no overlap this time
+    }
+  }
+
+  /** Waits for the last write. */
+  async flush(): Promise<void> {
+    const writing = this.#writing;
+    this.#writing = null;
+    if (writing !== null) await writing;
   }
 }

@@ -76,6 +76,8 @@ function namedBy(
 export interface ForwardOptions {
   /** The canonical target (path and query) the policy allowed. */
   target: string;
+  /** The request line and Host field, already encoded (see `RouteCache`). */
+  requestLine?: Uint8Array;
   /** Whether to pass the client's `Upgrade` on. */
   upgrade: boolean;
 }
@@ -90,7 +92,8 @@ export function writeRequestHead(
   head: RequestHead,
   options: ForwardOptions,
 ): void {
-  out.ascii(head.method + " " + options.target + " HTTP/1.1\r\nHost: " + ENGINE_HOST + "\r\n");
+  if (options.requestLine) out.bytes(options.requestLine);
+  else out.ascii(head.method + " " + options.target + " HTTP/1.1\r\nHost: " + ENGINE_HOST + "\r\n");
   const { fields, kinds } = head;
   for (let i = 0; i < head.count; i++) {
     if (REQUEST_DROPPED[kinds[i]] === 1) continue;

@@ -83,9 +83,29 @@ export function headerKind(buf: Uint8Array, start: number, end: number): number 
 
 /** Latin-1 view of `buf[start, end)` (byte n is char n). */
 export function latin1(buf: Uint8Array, start: number, end: number): string {
+  if (end - start <= 4096) {
+    return String.fromCharCode.apply(null, buf.subarray(start, end) as unknown as number[]);
+  }
   let text = "";
-  for (let i = start; i < end; i++) text += String.fromCharCode(buf[i]);
+  for (let at = start; at < end; at += 4096) text += latin1(buf, at, Math.min(end, at + 4096));
   return text;
+}
+
+const METHODS = ["GET", "PUT", "HEAD", "POST", "PATCH", "DELETE", "OPTIONS"].map((name) => ({
+  name,
+  bytes: new TextEncoder().encode(name),
+}));
+
+/** The method `buf[start, end)` as a string, the common ones without allocating. */
+function methodName(buf: Uint8Array, start: number, end: number): string {
+  outer: for (const method of METHODS) {
+    if (method.bytes.length !== end - start) continue;
+    for (let i = 0; i < method.bytes.length; i++) {
+      if (buf[start + i] !== method.bytes[i]) continue outer;
+    }
+    return method.name;
+  }
+  return latin1(buf, start, end);
 }
 
 export interface HeadLimits {
@@ -200,6 +220,7 @@ export interface ResponseHead extends FieldTable {
   closeDelimitedEncoding: boolean;
   close: boolean;
   upgrade: string;
+  /** Content-Type, lowercased, of an answer with neither Content-Length nor chunking; else `""`. */
   contentType: string;
   /** Hop-by-hop fields are present, so the head cannot be forwarded as is. */
   hopByHop: boolean;
@@ -281,7 +302,25 @@ export function fieldName(buf: Uint8Array, table: FieldTable, i: number): string
   return latin1(buf, table.fields[i * 4], table.fields[i * 4 + 1]);
 }
 
-const DIGITS = /^[0-9]{1,15}$/;
+const HTTP_11 = new TextEncoder().encode("HTTP/1.1");
+const HTTP_1 = HTTP_11.subarray(0, 7);
+
+function isHttp11(buf: Uint8Array, at: number): boolean {
+  for (let i = 0; i < 8; i++) if (buf[at + i] !== HTTP_11[i]) return false;
+  return true;
+}
+
+/** The decimal number in `buf[start, end)`, or -1 unless it is 1 to 15 digits. */
+function decimal(buf: Uint8Array, start: number, end: number): number {
+  if (end <= start || end - start > 15) return -1;
+  let value = 0;
+  for (let i = start; i < end; i++) {
+    const digit = buf[i] - 48;
+    if (digit < 0 || digit > 9) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
 const TOKEN_LIST = /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+)*$/;
 const PROTOCOL_LIST =
   /^[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?(?:[ \t]*,[ \t]*[!#$%&'*+\-.^_`|~0-9A-Za-z]+(?:\/[!#$%&'*+\-.^_`|~0-9A-Za-z]+)?)*$/;
@@ -306,20 +345,25 @@ function connectionTokens(
  * Parses a request head in `buf[start, end)`, where `end` is what
  * `HeadScanner.scan` returned. Throws `HttpError` with the status to answer.
  */
-export function parseRequestHead(buf: Uint8Array, start: number, end: number): RequestHead {
+export function parseRequestHead(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  into?: RequestHead,
+): RequestHead {
   // Request line: method SP request-target SP HTTP-version CRLF.
   let pos = start;
   while (TCHAR[buf[pos]] === 1) pos++;
   if (pos === start || buf[pos] !== SP) throw new HttpError(400, "Malformed request line");
-  const method = latin1(buf, start, pos);
+  const method = methodName(buf, start, pos);
   const targetStart = ++pos;
   while (buf[pos] > SP && buf[pos] < 0x7f) pos++;
   if (pos === targetStart || buf[pos] !== SP) throw new HttpError(400, "Malformed request target");
   const target = latin1(buf, targetStart, pos);
   const versionStart = ++pos;
   while (buf[pos] !== CR) pos++;
-  const version = latin1(buf, versionStart, pos);
-  if (version !== "HTTP/1.1") {
+  if (pos - versionStart !== 8 || !isHttp11(buf, versionStart)) {
+    const version = latin1(buf, versionStart, pos);
     // HTTP/1.0 is well-formed but not served (its framing rules differ);
     // anything else, the HTTP/2 preface included, is not HTTP/1.x at all.
     if (/^HTTP\/1\.[0-9]$/.test(version)) {
@@ -332,7 +376,7 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number): R
   }
   pos += 2;
 
-  const head: RequestHead = {
+  const head: RequestHead = into ?? {
     method,
     target,
     count: 0,
@@ -345,6 +389,14 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number): R
     expectContinue: false,
     connectionNamed: null,
   };
+  head.method = method;
+  head.target = target;
+  head.contentLength = -1;
+  head.chunked = false;
+  head.close = false;
+  head.upgrade = "";
+  head.expectContinue = false;
+  head.connectionNamed = null;
   readFields(buf, pos, end - 2, head, true);
 
   let hosts = 0;
@@ -359,10 +411,10 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number): R
         hosts++;
         break;
       case CONTENT_LENGTH: {
-        const value = fieldValue(buf, head, i);
         if (++lengths > 1) throw new HttpError(400, "Several Content-Length headers");
-        if (!DIGITS.test(value)) throw new HttpError(400, "Malformed Content-Length");
-        head.contentLength = Number(value);
+        const value = decimal(buf, head.fields[i * 4 + 2], head.fields[i * 4 + 3]);
+        if (value < 0) throw new HttpError(400, "Malformed Content-Length");
+        head.contentLength = value;
         break;
       }
       case TRANSFER_ENCODING:
@@ -408,10 +460,17 @@ export function parseRequestHead(buf: Uint8Array, start: number, end: number): R
  * Parses a response head in `buf[start, end)`. The engine is trusted more than
  * clients, but its framing must still be unambiguous; throws `HttpError(502)`.
  */
-export function parseResponseHead(buf: Uint8Array, start: number, end: number): ResponseHead {
+export function parseResponseHead(
+  buf: Uint8Array,
+  start: number,
+  end: number,
+  into?: ResponseHead,
+): ResponseHead {
   // HTTP-version SP 3DIGIT SP reason CRLF
+  let version = true;
+  for (let i = 0; i < 7; i++) if (buf[start + i] !== HTTP_1[i]) version = false;
   if (
-    latin1(buf, start, start + 7) !== "HTTP/1." || buf[start + 8] !== SP ||
+    !version || buf[start + 8] !== SP ||
     buf[start + 9] < 48 || buf[start + 9] > 57 || buf[start + 10] < 48 || buf[start + 10] > 57 ||
     buf[start + 11] < 48 || buf[start + 11] > 57
   ) {
@@ -421,7 +480,7 @@ export function parseResponseHead(buf: Uint8Array, start: number, end: number): 
   let pos = start + 12;
   while (buf[pos] !== CR) pos++;
   pos += 2;
-  const head: ResponseHead = {
+  const head: ResponseHead = into ?? {
     status,
     count: 0,
     fields: newFields(0),
@@ -429,12 +488,21 @@ export function parseResponseHead(buf: Uint8Array, start: number, end: number): 
     contentLength: -1,
     chunked: false,
     closeDelimitedEncoding: false,
-    close: buf[start + 7] === 48, // HTTP/1.0
+    close: false,
     upgrade: "",
     contentType: "",
     hopByHop: false,
     connectionNamed: null,
   };
+  head.status = status;
+  head.contentLength = -1;
+  head.chunked = false;
+  head.closeDelimitedEncoding = false;
+  head.close = buf[start + 7] === 48; // HTTP/1.0
+  head.upgrade = "";
+  head.contentType = "";
+  head.hopByHop = false;
+  head.connectionNamed = null;
   try {
     readFields(buf, pos, end - 2, head, false);
   } catch (error) {
@@ -445,14 +513,15 @@ export function parseResponseHead(buf: Uint8Array, start: number, end: number): 
   }
   const connection = { close: false, upgradeToken: false };
   let lengths = 0;
+  let contentType = -1;
   for (let i = 0; i < head.count; i++) {
     switch (head.kinds[i]) {
       case CONTENT_LENGTH: {
-        const value = fieldValue(buf, head, i);
-        if (++lengths > 1 && Number(value) !== head.contentLength || !DIGITS.test(value)) {
+        const value = decimal(buf, head.fields[i * 4 + 2], head.fields[i * 4 + 3]);
+        if (value < 0 || ++lengths > 1 && value !== head.contentLength) {
           throw new HttpError(502, "Malformed Content-Length from the engine");
         }
-        head.contentLength = Number(value);
+        head.contentLength = value;
         break;
       }
       case TRANSFER_ENCODING: {
@@ -478,7 +547,7 @@ export function parseResponseHead(buf: Uint8Array, start: number, end: number): 
         head.hopByHop = true;
         break;
       case CONTENT_TYPE:
-        head.contentType = fieldValue(buf, head, i).toLowerCase();
+        contentType = i;
         break;
       case KEEP_ALIVE:
       case PROXY_CONNECTION:
@@ -491,5 +560,9 @@ export function parseResponseHead(buf: Uint8Array, start: number, end: number): 
   }
   if (head.chunked || head.closeDelimitedEncoding) head.contentLength = -1;
   head.close ||= connection.close;
+  // Only an unframed answer can be a hijacked stream; only then does the type matter.
+  if (contentType >= 0 && head.contentLength < 0 && !head.chunked) {
+    head.contentType = fieldValue(buf, head, contentType).toLowerCase();
+  }
   return head;
 }

@@ -25,11 +25,21 @@ export interface LogSink {
   flush(): Promise<void>;
 }
 
-/** Writes lines to a file (stdout by default) in batches, off the request path. */
+const BATCH_BYTES = 64 * 1024;
+const MAX_PENDING_BYTES = 4 * 1024 * 1024;
+
+/**
+ * Writes lines to a file (stdout by default) in batches, off the request path.
+ * Lines are encoded into a byte buffer as they come, so they die young in the
+ * V8 heap. When the output cannot keep up (a blocked pipe), lines beyond 4 MiB
+ * in flight are dropped and counted rather than held in memory.
+ */
 export class BatchedSink implements LogSink {
   #out: { write(p: Uint8Array): Promise<number> };
-  #lines: string[] = [];
-  #size = 0;
+  #buf = new Uint8Array(BATCH_BYTES);
+  #length = 0;
+  #pending = 0;
+  #dropped = 0;
   #scheduled = false;
   #writing: Promise<void> = Promise.resolve();
   #encoder = new TextEncoder();
@@ -39,11 +49,22 @@ export class BatchedSink implements LogSink {
   }
 
   write(line: string): void {
-    this.#lines.push(line);
-    this.#size += line.length;
-    if (this.#size > 64 * 1024) {
+    if (this.#pending > MAX_PENDING_BYTES) {
+      this.#dropped++;
+      return;
+    }
+    let written = this.#encoder.encodeInto(line, this.#buf.subarray(this.#length));
+    if (written.read < line.length) {
       this.#drain();
-    } else if (!this.#scheduled) {
+      written = this.#encoder.encodeInto(line, this.#buf);
+      if (written.read < line.length) {
+        // Longer than a batch: on its own.
+        this.#send(this.#encoder.encode(line));
+        return;
+      }
+    }
+    this.#length += written.written;
+    if (!this.#scheduled) {
       this.#scheduled = true;
       setTimeout(() => this.#drain(), 20);
     }
@@ -51,10 +72,20 @@ export class BatchedSink implements LogSink {
 
   #drain(): void {
     this.#scheduled = false;
-    if (this.#lines.length === 0) return;
-    const bytes = this.#encoder.encode(this.#lines.join(""));
-    this.#lines = [];
-    this.#size = 0;
+    if (this.#dropped > 0 && this.#pending <= MAX_PENDING_BYTES) {
+      const note = `socket-proxy: ${this.#dropped} log lines dropped, the output was too slow\n`;
+      this.#dropped = 0;
+      this.#send(this.#encoder.encode(note));
+    }
+    if (this.#length === 0) return;
+    const bytes = this.#buf.subarray(0, this.#length);
+    this.#buf = new Uint8Array(BATCH_BYTES);
+    this.#length = 0;
+    this.#send(bytes);
+  }
+
+  #send(bytes: Uint8Array): void {
+    this.#pending += bytes.length;
     this.#writing = this.#writing.then(async () => {
       let offset = 0;
       try {
@@ -62,6 +93,7 @@ export class BatchedSink implements LogSink {
       } catch {
         // A closed stdout must not take the proxy down.
       }
+      this.#pending -= bytes.length;
     });
   }
 

@@ -13,7 +13,7 @@
  * and the engine is only ever sent bytes the proxy wrote itself.
  */
 import type { BufferedConn } from "./buffered_conn.ts";
-import { BufferedConn as Conn } from "./buffered_conn.ts";
+import { BufferedConn as Conn, Relay } from "./buffered_conn.ts";
 import { ByteWriter } from "./byte_writer.ts";
 import { ChunkedDecoder, LAST_CHUNK, writeChunkHeader } from "./chunked.ts";
 import type { Limits } from "./config.ts";
@@ -30,13 +30,16 @@ import {
   type ResponseHead,
 } from "./http_head.ts";
 import type { Logger, LogLevel } from "./log.ts";
-import { type Decision, evaluatePolicy, explainDenial } from "./policy.ts";
-import { isTargetError, parseRequestTarget, type RequestTarget } from "./request_target.ts";
+import { type Decision, explainDenial } from "./policy.ts";
+import type { RequestTarget } from "./request_target.ts";
+import type { RouteCache } from "./route_cache.ts";
 import { CONTINUE_100, errorResponse, plainResponse } from "./responses.ts";
 import { EngineUnavailableError, type Upstream, type UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyContext {
   flags: Flags;
+  /** Memoized canonical targets and decisions for `flags`. */
+  routes: RouteCache;
   limits: Limits;
   logger: Logger;
   pool: UpstreamPool;
@@ -98,13 +101,17 @@ export class ClientConnection {
   #scanner = new HeadScanner();
   #responseScanner = new HeadScanner();
   #out = new ByteWriter(512);
-  #bodyOut = new ByteWriter(512);
+  #bodyOut: ByteWriter | null = null;
   #upstream: Upstream | null = null;
+  /** Reused for every request and response head on this connection. */
+  #head: RequestHead | undefined;
+  #response: ResponseHead | undefined;
   #closeAfter = false;
   #aborted = false;
   // Request body state while it is forwarded.
   #bodyLeft = 0;
   #decoder: ChunkedDecoder | null = null;
+  #responseDecoder: ChunkedDecoder | null = null;
   /** Response bytes sent to the client for the current request. */
   #sent = 0;
   /** The current request asked for a protocol upgrade. */
@@ -203,51 +210,49 @@ export class ClientConnection {
     // 2. Parse it strictly.
     let head: RequestHead;
     try {
-      head = parseRequestHead(client.buf, client.start, headEnd);
+      head = parseRequestHead(client.buf, client.start, headEnd, this.#head);
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       await this.#refuse(error, null, started);
       return false;
     }
+    this.#head = head;
     this.phase = "request";
     this.deadline = 0;
 
-    // 3. The canonical target: what is checked is what is forwarded.
-    const target = parseRequestTarget(head.target);
-    if (isTargetError(target)) {
+    // 3. The canonical target (what is checked is what is forwarded), and
+    // 4. the policy's decision on it.
+    const route = ctx.routes.route(head.method, head.target, head.upgrade !== "");
+    if (route.error !== null) {
       client.start = headEnd;
-      await this.#refuse(new HttpError(400, target.error), head, started);
+      await this.#refuse(new HttpError(400, route.error), head, started);
       return false;
     }
 
-    // 4. The proxy's own health check, for local clients only.
+    // The proxy's own health check, for local clients only.
     if (
-      this.local && target.path === "/_ping" && (head.method === "GET" || head.method === "HEAD") &&
-      head.contentLength <= 0 && !head.chunked && hasField(client.buf, head, HEALTHCHECK_HEADER)
+      this.local && route.target!.path === "/_ping" &&
+      (head.method === "GET" || head.method === "HEAD") && head.contentLength <= 0 &&
+      !head.chunked && hasField(client.buf, head, HEALTHCHECK_HEADER)
     ) {
       client.start = headEnd;
       return await this.#healthcheck(head, started);
     }
 
-    // 5. The policy.
-    const decision = evaluatePolicy(ctx.flags, {
-      method: head.method,
-      segments: target.segments,
-      upgrade: head.upgrade !== "",
-    });
-    if (!decision.allowed) {
+    if (!route.decision!.allowed) {
       client.start = headEnd;
-      return await this.#deny(head, target, decision, started);
+      return await this.#deny(head, route.target!, route.decision!, started);
     }
 
-    // 6. Forward.
+    // 5. Forward.
     this.#out.reset();
     writeRequestHead(this.#out, client.buf, head, {
-      target: target.path + target.query,
+      target: route.forward,
+      requestLine: route.requestLine!,
       upgrade: true,
     });
     client.start = headEnd;
-    return await this.#forward(head, target.path + target.query, started);
+    return await this.#forward(head, route.forward, started);
   }
 
   /** Answers a malformed request and closes the connection. */
@@ -357,7 +362,7 @@ export class ClientConnection {
   /** Streams the rest of the request body to the engine as the client sends it. */
   async #pumpBody(upstream: Upstream): Promise<void> {
     const client = this.client;
-    const out = this.#bodyOut;
+    const out = this.#bodyOut ??= new ByteWriter(1024);
     for (;;) {
       client.reset();
       if (!(await client.fill())) {
@@ -396,17 +401,21 @@ export class ClientConnection {
       if (client.start === 0) return; // full of pipelined requests: stop watching
       client.compact();
     }
-    client.onEnd = () => {
-      // A client that half-closes after asking for an upgrade may just have
-      // sent all its input early: the tunnel passes the EOF on. Otherwise, as
-      // Go's server does, the end of the client's stream cancels the request.
-      if (this.#upgrading && client.error === null) return;
-      if (this.phase === "request" || this.phase === "stream") this.#abort();
-    };
-    client.fill().then((more) => {
-      if (more && (this.phase === "request" || this.phase === "stream")) this.#watchClient();
-    });
+    client.onEnd = this.#onClientEnd;
+    client.fill().then(this.#onWatched);
   }
+
+  // Bound once, so watching costs no allocation per request.
+  #onClientEnd = (): void => {
+    // A client that half-closes after asking for an upgrade may just have sent
+    // all its input early: the tunnel passes the EOF on. Otherwise, as Go's
+    // server does, the end of the client's stream cancels the request.
+    if (this.#upgrading && this.client.error === null) return;
+    if (this.phase === "request" || this.phase === "stream") this.#abort();
+  };
+  #onWatched = (more: boolean): void => {
+    if (more && (this.phase === "request" || this.phase === "stream")) this.#watchClient();
+  };
 
   /** The client is gone: drop the engine side of the exchange. */
   #abort(): void {
@@ -514,7 +523,8 @@ export class ClientConnection {
     // The response head.
     let response;
     try {
-      response = parseResponseHead(upstream.buf, responseStart, responseEnd);
+      response = parseResponseHead(upstream.buf, responseStart, responseEnd, this.#response);
+      this.#response = response;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
       this.#abort();
@@ -562,7 +572,15 @@ export class ClientConnection {
     let clientGone = false;
     this.#sent = 0;
     try {
-      await this.#relayBody(upstream, responseStart, response, mode, close);
+      const bodyEnd = upstream.start + response.contentLength;
+      if (mode === LENGTH && bodyEnd <= upstream.end && responseHeadIsClean(response, close)) {
+        // The usual small answer, all in hand: one write, straight from the buffer.
+        this.#sent = bodyEnd - responseStart;
+        await client.write(upstream.buf.subarray(responseStart, bodyEnd));
+        upstream.start = bodyEnd;
+      } else {
+        await this.#relayBody(upstream, responseStart, response, mode, close);
+      }
       complete = true;
     } catch (error) {
       // The engine went away mid-response (the client can only be told by a
@@ -616,68 +634,55 @@ export class ClientConnection {
       writeResponseHead(this.#out, upstream.buf, responseStart, response, close);
       head = this.#out.view();
     }
-    let first = true;
-    // Sends the head (the first time) with the body bytes `upstream.buf[upstream.start, end)`.
-    const send = async (end: number) => {
-      if (first && clean) {
-        first = false;
-        this.#sent += end - responseStart;
-        await client.write(upstream.buf.subarray(responseStart, end));
-      } else {
-        if (head !== null) {
-          const rewritten = head;
-          head = null;
-          first = false;
-          if (end - upstream.start <= 16 * 1024) {
-            this.#out.bytes(upstream.buf, upstream.start, end);
-            this.#sent += this.#out.length;
-            await client.write(this.#out.view());
-            upstream.start = end;
-            return;
-          }
-          this.#sent += rewritten.length;
-          await client.write(rewritten);
-        }
-        if (end > upstream.start) {
-          this.#sent += end - upstream.start;
-          await client.write(upstream.buf.subarray(upstream.start, end));
-        }
-      }
-      upstream.start = end;
-    };
-    const more = async () => {
-      upstream.reset();
-      if (!(await upstream.fill())) throw new UpstreamClosedError(true);
-    };
-
-    if (mode === NO_BODY) {
-      await send(headEnd);
-    } else if (mode === LENGTH) {
-      let left = response.contentLength;
-      for (;;) {
-        const take = Math.min(upstream.available, left);
-        left -= take;
-        await send(upstream.start + take);
-        if (left === 0) break;
-        await more();
-      }
-    } else if (mode === CHUNKED) {
-      const decoder = new ChunkedDecoder(502);
-      for (;;) {
-        await send(decoder.feed(upstream.buf, upstream.start, upstream.end));
-        if (decoder.done) break;
-        await more();
-      }
+    // The head, with the body bytes that came with it, in one write.
+    let end: number;
+    if (mode === NO_BODY) end = headEnd;
+    else if (mode === LENGTH) end = headEnd + Math.min(upstream.available, response.contentLength);
+    else if (mode === CHUNKED) {
+      end = this.#decoderFor502().feed(upstream.buf, headEnd, upstream.end);
+    } else end = upstream.end;
+    if (head === null) {
+      this.#sent += end - responseStart;
+      await client.write(upstream.buf.subarray(responseStart, end));
     } else {
-      for (;;) {
-        await send(upstream.end);
-        upstream.reset();
-        if (!(await upstream.fill())) {
-          if (upstream.error !== null) throw new UpstreamClosedError(true);
-          break;
-        }
-      }
+      this.#out.bytes(upstream.buf, headEnd, end);
+      this.#sent += this.#out.length;
+      await client.write(this.#out.view());
     }
+    upstream.start = end;
+    let left = mode === LENGTH ? response.contentLength - (end - headEnd) : 0;
+    const done = () =>
+      mode === NO_BODY || (mode === LENGTH && left === 0) ||
+      (mode === CHUNKED && this.#responseDecoder!.done);
+    if (done()) return;
+
+    // The rest: the next read proceeds while the previous piece is written.
+    const relay = new Relay(upstream, client);
+    for (;;) {
+      upstream.reset();
+      if (!(await upstream.fill())) {
+        if (mode === TO_CLOSE && upstream.error === null) break;
+        throw new UpstreamClosedError(true);
+      }
+      if (mode === LENGTH) {
+        end = upstream.start + Math.min(upstream.available, left);
+        left -= end - upstream.start;
+      } else if (mode === CHUNKED) {
+        end = this.#responseDecoder!.feed(upstream.buf, upstream.start, upstream.end);
+      } else {
+        end = upstream.end;
+      }
+      this.#sent += end - upstream.start;
+      await relay.send(end);
+      if (done()) break;
+    }
+    await relay.flush();
+  }
+
+  /** A fresh decoder for an engine response's chunked body. */
+  #decoderFor502(): ChunkedDecoder {
+    this.#responseDecoder = new ChunkedDecoder(502);
+    return this.#responseDecoder;
   }
 
   /**
@@ -846,18 +851,18 @@ function hasField(buf: Uint8Array, head: RequestHead, lowerName: string): boolea
  * both sides are closed. Returns the bytes copied.
  */
 async function pipe(from: BufferedConn, to: BufferedConn): Promise<number> {
+  const relay = new Relay(from, to);
   let total = 0;
   try {
     for (;;) {
       if (from.available > 0) {
-        const bytes = from.buf.subarray(from.start, from.end);
-        from.start = from.end;
-        total += bytes.length;
-        await to.write(bytes);
+        total += from.available;
+        await relay.send(from.end);
       }
       from.reset();
       if (!(await from.fill())) break;
     }
+    await relay.flush();
     if (from.error !== null) throw from.error;
     to.closeWrite();
   } catch {

@@ -7,6 +7,7 @@ import { formatListenAddress, type ListenAddress } from "./listen_address.ts";
 import type { Logger } from "./log.ts";
 import { ClientConnection, type ProxyContext } from "./proxy_connection.ts";
 import { errorResponse } from "./responses.ts";
+import { RouteCache } from "./route_cache.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyServer {
@@ -66,6 +67,7 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
   const pool = options.pool ?? new UpstreamPool(config.socketPath);
   const ctx: ProxyContext = {
     flags: config.flags,
+    routes: new RouteCache(config.flags),
     limits: config.limits,
     logger,
     pool,

@@ -8,7 +8,7 @@
  */
 import { BufferedConn } from "./buffered_conn.ts";
 
-export const UPSTREAM_BUFFER = 8 * 1024;
+export const UPSTREAM_BUFFER = 4 * 1024;
 
 export class EngineUnavailableError extends Error {
   override name = "EngineUnavailableError";

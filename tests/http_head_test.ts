@@ -273,8 +273,15 @@ Deno.test("parseResponseHead() reads the framing of engine responses", () => {
   const head = parseResponseHead(buf, 0, buf.length);
   assert.equal(head.status, 200);
   assert.equal(head.contentLength, 10);
-  assert.equal(head.contentType, "application/vnd.docker.multiplexed-stream");
+  assert.equal(head.contentType, "", "a framed answer is never a hijacked stream");
   assert.equal(head.hopByHop, false);
+  const raw = encoder.encode(
+    "HTTP/1.1 200 OK\r\nContent-Type: Application/VND.docker.raw-stream\r\n\r\n",
+  );
+  assert.equal(
+    parseResponseHead(raw, 0, raw.length).contentType,
+    "application/vnd.docker.raw-stream",
+  );
   assert.throws(
     () => parseResponseHead(encoder.encode("HTTX/1.1 200 OK\r\n\r\n"), 0, 19),
     (error: Error) => error instanceof HttpError && error.status === 502,

@@ -57,3 +57,43 @@ Deno.test("Logger writes JSON lines in the TZ zone", () => {
     client: "x",
   });
 });
+
+Deno.test("BatchedSink writes every line in order, in few writes", async () => {
+  const writes: string[] = [];
+  const out = {
+    write(p: Uint8Array) {
+      writes.push(new TextDecoder().decode(p));
+      return Promise.resolve(p.length);
+    },
+  };
+  const { BatchedSink } = await import("../lib/log.ts");
+  const sink = new BatchedSink(out);
+  const lines = Array.from({ length: 3000 }, (_, i) => `line ${i} ${"x".repeat(i % 50)}\n`);
+  for (const line of lines) sink.write(line);
+  sink.write("y".repeat(100_000) + "\n");
+  await sink.flush();
+  assert.equal(writes.join(""), lines.join("") + "y".repeat(100_000) + "\n");
+  assert.ok(writes.length < 10, `${writes.length} writes`);
+});
+
+Deno.test("BatchedSink drops lines instead of growing when the output blocks", async () => {
+  let release!: () => void;
+  const blocked = new Promise<void>((resolve) => release = resolve);
+  let written = 0;
+  const out = {
+    async write(p: Uint8Array) {
+      await blocked;
+      written += p.length;
+      return p.length;
+    },
+  };
+  const { BatchedSink } = await import("../lib/log.ts");
+  const sink = new BatchedSink(out);
+  const line = "z".repeat(1000) + "\n";
+  for (let i = 0; i < 20_000; i++) sink.write(line); // 20 MB while the output is blocked
+  // Nothing was written yet; what is held is bounded.
+  release();
+  await sink.flush();
+  assert.ok(written < 5 * 1024 * 1024, `${written} bytes held and written`);
+  assert.ok(written > 4 * 1024 * 1024, `${written} bytes written`);
+});

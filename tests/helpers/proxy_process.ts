@@ -4,7 +4,7 @@
  * start-up summary.
  */
 import { parseConfig } from "../../lib/config.ts";
-import { permissionFlags } from "../../lib/permissions.ts";
+import { runFlags } from "../../lib/permissions.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 
@@ -61,7 +61,7 @@ export async function startProxyProcess(
     const value = Deno.env.get(name);
     if (value !== undefined && !(name in fullEnv)) fullEnv[name] = value;
   }
-  const flags = options.denoFlags ?? permissionFlags(parseConfig(fullEnv).config);
+  const flags = options.denoFlags ?? runFlags(parseConfig(fullEnv).config);
   const child = new Deno.Command(Deno.execPath(), {
     args: ["run", "--no-prompt", ...flags, MAIN, ...(options.args ?? [])],
     env: fullEnv,
