@@ -5,7 +5,8 @@
 import { ConfigError, parseCommandLine, USAGE } from "./lib/config.ts";
 import { checkHealth } from "./lib/healthcheck.ts";
 import { Logger } from "./lib/log.ts";
-import { missingPermissions, permissionFlags } from "./lib/permissions.ts";
+import { formatListenAddress } from "./lib/listen_address.ts";
+import { missingPermissions, runFlags } from "./lib/permissions.ts";
 import { startProxy } from "./lib/server.ts";
 import { describeConfig } from "./lib/summary.ts";
 import { VERSION } from "./lib/version.ts";
@@ -48,11 +49,14 @@ async function main(): Promise<void> {
 
   const missing = missingPermissions(config);
   if (missing.length > 0) {
+    const listen = config.listen.map(formatListenAddress).join(",");
     fail(
-      `Not permitted to use the configured addresses (${missing.join(", ")}). ` +
-        `This build may only use what it was granted; run it from source with ` +
-        `\`deno run ${permissionFlags(config).join(" ")} main.ts\`, or build a binary ` +
-        `for these addresses with \`deno task compile --listen ... --socket ...\``,
+      `Not permitted to use the configured addresses (${missing.join(", ")}): this build may ` +
+        `only use what it was granted. From source, run it with ` +
+        `\`deno run ${
+          runFlags(config).join(" ")
+        } main.ts\`; for a binary, build one that may with ` +
+        `\`deno task compile --listen ${listen} --socket ${config.socketPath}\``,
     );
   }
 

@@ -153,3 +153,67 @@ Deno.test("after 10,000 aborted streams the proxy's open descriptors are back to
     await engine.close();
   }
 });
+
+Deno.test("an address the permissions do not cover stops the proxy with how to run it", async () => {
+  const granted = await tempSocket();
+  const wanted = await tempSocket();
+  const { parseConfig } = await import("../lib/config.ts");
+  const { runFlags } = await import("../lib/permissions.ts");
+  const flags = runFlags(parseConfig({ LISTEN: "127.0.0.1:0", SOCKET_PATH: granted }).config);
+  const proxy = await startProxyProcess({ SOCKET_PATH: wanted }, {
+    denoFlags: flags,
+    noWait: true,
+  });
+  const status = await proxy.status;
+  assert.equal(status.code, 2);
+  const text = proxy.lines.join("\n");
+  assert.match(
+    text,
+    new RegExp(`Not permitted to use the configured addresses \\(net unix:${wanted}`),
+  );
+  assert.match(text, new RegExp(`deno task compile --listen 127\\.0\\.0\\.1:0 --socket ${wanted}`));
+  assert.doesNotMatch(text, /\[y\/n|Deno requests/, "never a permission prompt");
+});
+
+Deno.test("a bad setting stops the proxy at start, naming the variable", async () => {
+  const proxy = await startProxyProcess({ CONTAINERS: "maybe", ALLOW_RESTART: "1" }, {
+    denoFlags: ["--allow-env"],
+    noWait: true,
+  });
+  const status = await proxy.status;
+  assert.equal(status.code, 2);
+  assert.match(
+    proxy.lines.join("\n"),
+    /socket-proxy: Unknown setting ALLOW_RESTART \(did you mean ALLOW_RESTARTS\?\)/,
+  );
+});
+
+Deno.test("--version and --help work", async () => {
+  const version = await startProxyProcess({}, { args: ["--version"], noWait: true });
+  assert.equal((await version.status).code, 0);
+  assert.match(version.lines.join("\n"), /^socket-proxy \d+\.\d+\.\d+$/m);
+  const help = await startProxyProcess({}, { args: ["--help"], noWait: true });
+  assert.equal((await help.status).code, 0);
+  assert.match(help.lines.join("\n"), /Usage: socket-proxy/);
+});
+
+Deno.test("healthcheck exits 0 against a healthy proxy and 1 when the engine is gone, even with PING=0", async () => {
+  const engine = await FakeEngine.start();
+  const proxy = await startProxyProcess({ SOCKET_PATH: engine.path, PING: "0" });
+  try {
+    const env = { LISTEN: `127.0.0.1:${proxy.port}`, SOCKET_PATH: engine.path };
+    const healthy = await startProxyProcess(env, { args: ["healthcheck"], noWait: true });
+    assert.equal((await healthy.status).code, 0, healthy.lines.join("\n"));
+    assert.match(healthy.lines.join("\n"), /^healthy: /m);
+    // PING=0 still refuses everyone else.
+    const ping = await fetch(`http://127.0.0.1:${proxy.port}/_ping`);
+    assert.equal(ping.status, 403);
+    await ping.body?.cancel();
+    await engine.close();
+    const unhealthy = await startProxyProcess(env, { args: ["healthcheck"], noWait: true });
+    assert.equal((await unhealthy.status).code, 1);
+    assert.match(unhealthy.lines.join("\n"), /^unhealthy: .*503/m);
+  } finally {
+    await proxy.stop();
+  }
+});

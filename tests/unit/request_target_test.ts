@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { isTargetError, parseRequestTarget } from "../lib/request_target.ts";
+import { isTargetError, parseRequestTarget } from "../../lib/request_target.ts";
 
 Deno.test("parseRequestTarget() returns the canonical form of valid targets", async (t) => {
   const cases: [string, string | null, string[], string, string][] = [

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { Logger, MemorySink } from "../lib/log.ts";
-import { TimestampFormatter } from "../lib/timestamp.ts";
+import { Logger, MemorySink } from "../../lib/log.ts";
+import { TimestampFormatter } from "../../lib/timestamp.ts";
 
 const SUMMER = Date.UTC(2026, 6, 1, 12, 30, 45, 7); // 2026-07-01T12:30:45.007Z
 const WINTER = Date.UTC(2026, 11, 1, 23, 59, 59, 999);
@@ -66,7 +66,7 @@ Deno.test("BatchedSink writes every line in order, in few writes", async () => {
       return Promise.resolve(p.length);
     },
   };
-  const { BatchedSink } = await import("../lib/log.ts");
+  const { BatchedSink } = await import("../../lib/log.ts");
   const sink = new BatchedSink(out);
   const lines = Array.from({ length: 3000 }, (_, i) => `line ${i} ${"x".repeat(i % 50)}\n`);
   for (const line of lines) sink.write(line);
@@ -87,7 +87,7 @@ Deno.test("BatchedSink drops lines instead of growing when the output blocks", a
       return p.length;
     },
   };
-  const { BatchedSink } = await import("../lib/log.ts");
+  const { BatchedSink } = await import("../../lib/log.ts");
   const sink = new BatchedSink(out);
   const line = "z".repeat(1000) + "\n";
   for (let i = 0; i < 20_000; i++) sink.write(line); // 20 MB while the output is blocked

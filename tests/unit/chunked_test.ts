@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ChunkedDecoder, writeChunkHeader } from "../lib/chunked.ts";
-import { HttpError } from "../lib/http_head.ts";
+import { ChunkedDecoder, writeChunkHeader } from "../../lib/chunked.ts";
+import { HttpError } from "../../lib/http_head.ts";
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();

@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
-import { makeFlags } from "../lib/flags.ts";
-import { evaluatePolicy, explainDenial } from "../lib/policy.ts";
-import { isTargetError, parseRequestTarget } from "../lib/request_target.ts";
+import { makeFlags } from "../../lib/flags.ts";
+import { evaluatePolicy, explainDenial } from "../../lib/policy.ts";
+import { isTargetError, parseRequestTarget } from "../../lib/request_target.ts";
 
 type Case = [
   name: string,

@@ -5,8 +5,8 @@ import {
   parseCommandLine,
   parseConfig,
   parseDuration,
-} from "../lib/config.ts";
-import { FLAG_NAMES } from "../lib/flags.ts";
+} from "../../lib/config.ts";
+import { FLAG_NAMES } from "../../lib/flags.ts";
 
 Deno.test("parseConfig() uses linuxserver's defaults", () => {
   const { config, warnings } = parseConfig({});
@@ -242,7 +242,7 @@ Deno.test("parseConfig() accepts SOCKET_PATH with or without unix://", () => {
 });
 
 Deno.test("parseFlags() reads --name value, --name=value, booleans and aliases", async (t) => {
-  const { parseFlags } = await import("../lib/cli_args.ts");
+  const { parseFlags } = await import("../../lib/cli_args.ts");
   const spec = { strings: ["listen", "socket"], booleans: ["help"], aliases: { h: "help" } };
   await t.step("values in both spellings", () => {
     assert.deepEqual(parseFlags(["--listen", "a:1", "--socket=/s", "healthcheck"], spec), {

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { ByteWriter } from "../lib/byte_writer.ts";
-import { writeRequestHead, writeResponseHead } from "../lib/forward_head.ts";
+import { ByteWriter } from "../../lib/byte_writer.ts";
+import { writeRequestHead, writeResponseHead } from "../../lib/forward_head.ts";
 import {
   fieldName,
   fieldValue,
@@ -9,7 +9,7 @@ import {
   parseRequestHead,
   parseResponseHead,
   type RequestHead,
-} from "../lib/http_head.ts";
+} from "../../lib/http_head.ts";
 
 const LIMITS = { maxRequestLine: 8192, maxHeaderBytes: 65536, maxHeaderCount: 100 };
 const encoder = new TextEncoder();

@@ -1,0 +1,223 @@
+/**
+ * The container path. The real image cannot be built here (its Dockerfile
+ * fetches Deno's image and runtime), so this assembles one from local parts
+ * that mirrors its final stage: FROM scratch, the Deno binary and the shared
+ * libraries `ldd` names, the application, and the Dockerfile's own ENV,
+ * EXPOSE and HEALTHCHECK lines, with `deno run` in place of the compiled
+ * binary. Then it runs under the real engine with --read-only, --network host
+ * and the socket mounted, as root and as a non-root user.
+ */
+import assert from "node:assert/strict";
+import { parseConfig } from "../lib/config.ts";
+import { runFlags } from "../lib/permissions.ts";
+import { dockerCli, sha256 } from "./helpers/docker_cli.ts";
+import { engineSocket, testImage } from "./helpers/proxy_process.ts";
+
+const ROOT = new URL("..", import.meta.url).pathname;
+const IMAGE = `sp-mirror:${crypto.randomUUID().slice(0, 8)}`;
+const decoder = new TextDecoder();
+
+async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
+  const output = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
+    .output();
+  if (!output.success) {
+    throw new Error(`${cmd} ${args.join(" ")}: ${decoder.decode(output.stderr)}`);
+  }
+  return decoder.decode(output.stdout);
+}
+
+function freePort(): number {
+  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
+  const port = (listener.addr as Deno.NetAddr).port;
+  listener.close();
+  return port;
+}
+
+/** The final stage of the real Dockerfile, pointed at the assembled root filesystem. */
+async function mirrorDockerfile(flags: string[]): Promise<string> {
+  const dockerfile = await Deno.readTextFile(`${ROOT}Dockerfile`);
+  const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM scratch") + 1);
+  const command = JSON.stringify(["/deno", "run", "--no-prompt", ...flags, "/app/main.js"]);
+  const health = JSON.stringify([
+    "/deno",
+    "run",
+    "--no-prompt",
+    ...flags,
+    "/app/main.js",
+    "healthcheck",
+  ]);
+  const mirrored = finalStage
+    .replace("COPY --from=rootfs /rootfs/ /", "COPY rootfs/ /")
+    .replace('ENTRYPOINT ["/socket-proxy"]', `ENTRYPOINT ${command}`)
+    .replace('CMD ["/socket-proxy", "healthcheck"]', `CMD ${health}`);
+  assert.notEqual(mirrored, finalStage, "the Dockerfile's final stage has the expected shape");
+  assert.ok(mirrored.includes(`ENTRYPOINT ${command}`) && mirrored.includes(`CMD ${health}`));
+  return mirrored;
+}
+
+async function buildMirror(port: number): Promise<void> {
+  const context = await Deno.makeTempDir({ prefix: "sp-image-" });
+  const rootfs = `${context}/rootfs`;
+  await Deno.mkdir(`${rootfs}/app`, { recursive: true });
+  await Deno.copyFile(Deno.execPath(), `${rootfs}/deno`);
+  for (const lib of (await run("ldd", [Deno.execPath()])).matchAll(/(\/[^ ]+) \(0x/g)) {
+    const target = `${rootfs}${lib[1]}`;
+    await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
+    await Deno.copyFile(await Deno.realPath(lib[1]), target);
+  }
+  await run(Deno.execPath(), [
+    "bundle",
+    "--quiet",
+    `${ROOT}main.ts`,
+    "-o",
+    `${rootfs}/app/main.js`,
+  ]);
+  const { config } = parseConfig({
+    LISTEN: `127.0.0.1:${port}`,
+    SOCKET_PATH: "/var/run/docker.sock",
+  });
+  await Deno.writeTextFile(`${context}/Dockerfile`, await mirrorDockerfile(runFlags(config)));
+  await run("docker", ["-H", `unix://${engineSocket()}`, "build", "-q", "-t", IMAGE, context], {
+    DOCKER_BUILDKIT: "0",
+  });
+  await Deno.remove(context, { recursive: true });
+}
+
+async function waitHealthy(
+  docker: (args: string[]) => Promise<string>,
+  name: string,
+): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  let status = "";
+  while (Date.now() < deadline) {
+    status = (await docker(["inspect", "--format", "{{.State.Health.Status}}", name])).trim();
+    if (status === "healthy") return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+  throw new Error(`${name} is ${status}, not healthy: ${await docker(["logs", name])}`);
+}
+
+Deno.test("the scratch image runs read-only, healthy, in the TZ zone, and stops cleanly", async (t) => {
+  const port = freePort();
+  await buildMirror(port);
+  const engine = (args: string[]) => run("docker", ["-H", `unix://${engineSocket()}`, ...args]);
+  const socket = engineSocket();
+  const start = async (name: string, extra: string[]) => {
+    await engine([
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--read-only",
+      "--network",
+      "host",
+      "--cap-drop",
+      "ALL",
+      "--security-opt",
+      "no-new-privileges",
+      "--health-interval",
+      "1s",
+      "--health-start-period",
+      "0s",
+      "-v",
+      `${socket}:/var/run/docker.sock:ro`,
+      "-e",
+      `LISTEN=127.0.0.1:${port}`,
+      "-e",
+      "TZ=Europe/Berlin",
+      "-e",
+      "CONTAINERS=1",
+      "-e",
+      "POST=1",
+      "-e",
+      "EXEC=1",
+      "-e",
+      "IMAGES=1",
+      "-e",
+      "ALLOW_LOGS=1",
+      ...extra,
+      IMAGE,
+    ]);
+    await waitHealthy(engine, name);
+  };
+  const stop = async (name: string) => {
+    const started = Date.now();
+    await engine(["stop", "-t", "10", name]);
+    const elapsed = Date.now() - started;
+    const code = (await engine(["inspect", "--format", "{{.State.ExitCode}}", name])).trim();
+    await engine(["rm", name]);
+    return { elapsed, code };
+  };
+  const docker = dockerCli(`tcp://127.0.0.1:${port}`);
+  try {
+    const root = `sp-proxy-root-${port}`;
+    await t.step("as root (the default), with every capability dropped", async () => {
+      await start(root, []);
+      const { stdout } = await docker.ok([
+        "run",
+        "--rm",
+        "--network",
+        "none",
+        testImage(),
+        "echo",
+        "in a container",
+      ]);
+      assert.equal(stdout, "in a container\n");
+      const target = `sp-target-${port}`;
+      await docker.ok([
+        "run",
+        "-d",
+        "--network",
+        "none",
+        "--name",
+        target,
+        testImage(),
+        "sleep",
+        "3600",
+      ]);
+      const input = new Uint8Array(1024 * 1024).map((_, i) => i * 7);
+      const exec = await docker.ok(["exec", "-i", target, "sha256sum"], { stdin: input });
+      assert.equal(exec.stdout.split(" ")[0], await sha256(input));
+      await docker.ok(["rm", "-f", target]);
+      const denied = await docker(["volume", "ls"]);
+      assert.match(
+        denied.stderr,
+        /Forbidden by socket-proxy: GET \/v1\.\d+\/volumes needs VOLUMES=1/,
+      );
+    });
+    await t.step("logs in the TZ zone without tzdata", async () => {
+      const logs = await engine(["logs", root]);
+      const offset = new Intl.DateTimeFormat("en-US", {
+        timeZone: "Europe/Berlin",
+        timeZoneName: "longOffset",
+      }).formatToParts(new Date()).find((part) => part.type === "timeZoneName")!.value.replace(
+        "GMT",
+        "",
+      );
+      assert.match(
+        logs,
+        new RegExp(
+          `^\\d{4}-\\d\\d-\\d\\dT[\\d:.]+${offset.replace("+", "\\+")} notice socket-proxy`,
+          "m",
+        ),
+      );
+    });
+    await t.step("docker stop ends it within the grace period with exit code 0", async () => {
+      const { elapsed, code } = await stop(root);
+      assert.equal(code, "0");
+      assert.ok(elapsed < 10_000, `took ${elapsed}ms`);
+    });
+    await t.step("as a non-root user with the socket's group added", async () => {
+      const gid = (await run("stat", ["-c", "%g", socket])).trim();
+      const name = `sp-proxy-user-${port}`;
+      await start(name, ["--user", "65534:65534", "--group-add", gid]);
+      const { stdout } = await docker.ok(["ps", "--format", "{{.Names}}"]);
+      assert.ok(stdout.split("\n").includes(name), stdout);
+      const { code } = await stop(name);
+      assert.equal(code, "0");
+    });
+  } finally {
+    await engine(["rm", "-f", `sp-proxy-root-${port}`, `sp-proxy-user-${port}`]).catch(() => {});
+    await engine(["rmi", "-f", IMAGE]).catch(() => {});
+  }
+});
