@@ -207,6 +207,63 @@ Deno.test("the scratch image runs read-only, healthy, in the TZ zone, and stops 
       assert.equal(code, "0");
       assert.ok(elapsed < 10_000, `took ${elapsed}ms`);
     });
+    await t.step(
+      "linuxserver's compose example works with only the image name changed",
+      async () => {
+        const readme = await Deno.readTextFile(`${ROOT}README.md`);
+        const at = readme.indexOf("linuxserver's example, with only the image name changed:");
+        const block = /```yaml\n([\s\S]*?)```/.exec(readme.slice(at))![1];
+        const seed = await Deno.readTextFile(`${ROOT}tests/fixtures/linuxserver_compose.yml`);
+        assert.equal(
+          block,
+          seed.replace(
+            "image: lscr.io/linuxserver/socket-proxy:latest",
+            "image: socket-proxy:latest",
+          ),
+          "the README's example is linuxserver's, image name aside",
+        );
+        const dir = await Deno.makeTempDir({ prefix: "sp-compose-" });
+        await Deno.writeTextFile(
+          `${dir}/docker-compose.yml`,
+          block.replace("socket-proxy:latest", IMAGE),
+        );
+        // What this machine needs, in a separate file: the private engine's socket,
+        // host networking on a free port, and a quick healthcheck.
+        await Deno.writeTextFile(
+          `${dir}/docker-compose.override.yml`,
+          [
+            "services:",
+            "  socket-proxy:",
+            "    network_mode: host",
+            "    environment:",
+            `      - LISTEN=127.0.0.1:${port}`,
+            "    volumes:",
+            `      - ${socket}:/var/run/docker.sock:ro`,
+            "    healthcheck:",
+            "      interval: 1s",
+            "",
+          ].join("\n"),
+        );
+        const compose = (...args: string[]) =>
+          run("docker-compose", ["--project-directory", dir, "-p", `sp${port}`, ...args], {
+            DOCKER_HOST: `unix://${socket}`,
+          });
+        try {
+          await compose("up", "-d");
+          await waitHealthy(engine, "socket-proxy");
+          const version = await docker.ok(["version", "--format", "{{.Server.APIVersion}}"]);
+          assert.match(version.stdout, /^1\.\d+/);
+          const ps = await docker(["ps"]);
+          assert.match(
+            ps.stderr,
+            /Forbidden by socket-proxy: GET \/v1\.\d+\/containers\/json needs CONTAINERS=1/,
+          );
+        } finally {
+          await compose("down", "--timeout", "10");
+          await Deno.remove(dir, { recursive: true });
+        }
+      },
+    );
     await t.step("as a non-root user with the socket's group added", async () => {
       const gid = (await run("stat", ["-c", "%g", socket])).trim();
       const name = `sp-proxy-user-${port}`;
