@@ -278,7 +278,7 @@ async function main() {
     children.push(haproxy);
     // Started as the README starts it.
     const startProxy = (port: number) =>
-      new Deno.Command("deno", {
+      new Deno.Command(Deno.execPath(), {
         args: ["task", "start"],
         cwd: ROOT,
         env: { ...switches, SOCKET_PATH: socket, LISTEN: `127.0.0.1:${port}` },

@@ -188,7 +188,9 @@ async function main(): Promise<number> {
     console.error(
       `test_env: dockerd pid ${engine.pid} on ${dockerSocket}, podman pid ${podmanService.pid}`,
     );
-    const [command, ...args] = Deno.args;
+    const [name, ...args] = Deno.args;
+    // `deno` is this very Deno, which need not be on the PATH.
+    const command = name === "deno" ? Deno.execPath() : name;
     const child = new Deno.Command(command, {
       args,
       env: {
