@@ -123,7 +123,7 @@ async function main(): Promise<void> {
   const sums: string[] = [];
   for (const { target, args } of commands) {
     console.error(`compile: ${target}`);
-    const { success } = await new Deno.Command("deno", {
+    const { success } = await new Deno.Command(Deno.execPath(), {
       args,
       stdout: "inherit",
       stderr: "inherit",
