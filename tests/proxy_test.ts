@@ -246,6 +246,21 @@ Deno.test("a client leaving a stream closes the engine side", async () => {
   });
 });
 
+Deno.test("a client leaving a tunnel closes the engine side", async () => {
+  await withProxy(ALL, async ({ port, engine }) => {
+    for (let i = 0; i < 10; i++) {
+      const client = await RawClient.connect(port);
+      await client.write(
+        "POST /exec/abc/hijack HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" +
+          "Content-Length: 0\r\n\r\n",
+      );
+      assert.ok((await client.conn.read(new Uint8Array(4096))) !== null);
+      client.close();
+    }
+    await engine.until(() => engine.open === 0);
+  });
+});
+
 Deno.test("a client leaving mid-upload closes the engine side", async () => {
   await withProxy(ALL, async ({ port, engine }) => {
     const client = await RawClient.connect(port);
