@@ -10,6 +10,8 @@
  * busybox-static) and root for dockerd.
  */
 
+import { freePort, run, startEngine } from "./private_engine.ts";
+
 const QUICK = Deno.args.includes("--quick");
 const SECONDS = QUICK ? 3 : 5;
 const ROUNDS = 2;
@@ -21,22 +23,6 @@ const decoder = new TextDecoder();
 
 function log(message: string): void {
   console.error(`bench: ${message}`);
-}
-
-async function run(cmd: string, args: string[], options: Deno.CommandOptions = {}) {
-  const output = await new Deno.Command(cmd, { args, stdout: "piped", stderr: "piped", ...options })
-    .output();
-  if (!output.success) {
-    throw new Error(`${cmd} ${args.join(" ")} failed: ${decoder.decode(output.stderr)}`);
-  }
-  return decoder.decode(output.stdout);
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
 }
 
 async function waitFor(url: string, timeoutMs = 30_000): Promise<number> {
@@ -195,34 +181,10 @@ async function machine(): Promise<string> {
 const fmt = (n: number, digits = 0) => Number.isNaN(n) ? "fails" : n.toFixed(digits);
 
 async function main() {
-  const dockerd = await run("sh", ["-c", "command -v dockerd"]).then((s) => s.trim());
   await Deno.mkdir(`${ROOT}bench/out/docker-config`, { recursive: true });
-  const root = await Deno.makeTempDir({ dir: "/tmp", prefix: "spb-" });
-  const socket = `${root}/docker.sock`;
   const ports = { engine: freePort(), haproxy: freePort(), proxy: freePort() };
-  await Deno.writeTextFile(`${root}/daemon.json`, "{}");
-  const engine = new Deno.Command(dockerd, {
-    args: [
-      "--config-file",
-      `${root}/daemon.json`,
-      "-H",
-      `unix://${socket}`,
-      "-H",
-      `tcp://127.0.0.1:${ports.engine}`,
-      "--data-root",
-      `${root}/data`,
-      "--exec-root",
-      `${root}/exec`,
-      "--pidfile",
-      `${root}/dockerd.pid`,
-      "--bridge=none",
-      "--iptables=false",
-      "--ip6tables=false",
-      "--log-level=error",
-    ],
-    stdout: "null",
-    stderr: "null",
-  }).spawn();
+  const engine = await startEngine({ tcpPort: ports.engine });
+  const { root, socket, docker } = engine;
   const children: Deno.ChildProcess[] = [];
   const switches = {
     CONTAINERS: "1",
@@ -236,19 +198,8 @@ async function main() {
   };
   try {
     await waitFor(`http://127.0.0.1:${ports.engine}/_ping`);
-    const docker = (...args: string[]) => run("docker", ["-H", `unix://${socket}`, ...args]);
-
     log("preparing images and containers");
-    const rootfs = `${root}/rootfs`;
-    await Deno.mkdir(`${rootfs}/bin`, { recursive: true });
-    await Deno.copyFile("/bin/busybox", `${rootfs}/bin/busybox`);
-    for (const applet of ["sh", "cat", "sleep"]) {
-      await Deno.symlink("busybox", `${rootfs}/bin/${applet}`);
-    }
-    await run("sh", [
-      "-c",
-      `tar -C ${rootfs} -c . | docker -H unix://${socket} import -c 'ENV PATH=/bin' - spb-busybox`,
-    ]);
+    await engine.importBusybox("spb-busybox");
     await run("sh", [
       "-c",
       `mkdir -p ${root}/big && head -c ${STREAM_MIB}M /dev/urandom > ${root}/big/blob && ` +
@@ -488,20 +439,9 @@ async function main() {
       }
       await child.status;
     }
-    try {
-      await run("sh", [
-        "-c",
-        `docker -H unix://${socket} rm -f $(docker -H unix://${socket} ps -aq) >/dev/null 2>&1; true`,
-      ]);
-    } catch {
-      // Best effort.
-    }
-    Deno.kill(engine.pid, "SIGTERM");
-    await engine.status;
-    await run("sh", [
-      "-c",
-      `grep ' ${root}/' /proc/self/mountinfo | cut -d' ' -f5 | xargs -r umount -l; rm -rf ${root}`,
-    ]);
+    const leftover = (await docker("ps", "-aq")).split("\n").filter(Boolean);
+    if (leftover.length > 0) await docker("rm", "-f", ...leftover);
+    await engine.stop();
   }
 }
 

@@ -12,26 +12,10 @@ import { parseConfig } from "../lib/config.ts";
 import { runFlags } from "../lib/permissions.ts";
 import { dockerCli, sha256 } from "./helpers/docker_cli.ts";
 import { engineSocket, testImage } from "./helpers/proxy_process.ts";
+import { freePort, run } from "../scripts/private_engine.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const IMAGE = `sp-mirror:${crypto.randomUUID().slice(0, 8)}`;
-const decoder = new TextDecoder();
-
-async function run(cmd: string, args: string[], env: Record<string, string> = {}): Promise<string> {
-  const output = await new Deno.Command(cmd, { args, env, stdout: "piped", stderr: "piped" })
-    .output();
-  if (!output.success) {
-    throw new Error(`${cmd} ${args.join(" ")}: ${decoder.decode(output.stderr)}`);
-  }
-  return decoder.decode(output.stdout);
-}
-
-function freePort(): number {
-  const listener = Deno.listen({ hostname: "127.0.0.1", port: 0 });
-  const port = (listener.addr as Deno.NetAddr).port;
-  listener.close();
-  return port;
-}
 
 /** The final stage of the real Dockerfile, pointed at the assembled root filesystem. */
 async function mirrorDockerfile(flags: string[]): Promise<string> {
@@ -78,7 +62,7 @@ async function buildMirror(port: number): Promise<void> {
   });
   await Deno.writeTextFile(`${context}/Dockerfile`, await mirrorDockerfile(runFlags(config)));
   await run("docker", ["-H", `unix://${engineSocket()}`, "build", "-q", "-t", IMAGE, context], {
-    DOCKER_BUILDKIT: "0",
+    env: { DOCKER_BUILDKIT: "0" },
   });
   await Deno.remove(context, { recursive: true });
 }
@@ -164,17 +148,7 @@ Deno.test("the scratch image runs read-only, healthy, in the TZ zone, and stops 
       ]);
       assert.equal(stdout, "in a container\n");
       const target = `sp-target-${port}`;
-      await docker.ok([
-        "run",
-        "-d",
-        "--network",
-        "none",
-        "--name",
-        target,
-        testImage(),
-        "sleep",
-        "3600",
-      ]);
+      await docker.sleeper(target, testImage());
       const input = new Uint8Array(1024 * 1024).map((_, i) => i * 7);
       const exec = await docker.ok(["exec", "-i", target, "sha256sum"], { stdin: input });
       assert.equal(exec.stdout.split(" ")[0], await sha256(input));
@@ -246,7 +220,7 @@ Deno.test("the scratch image runs read-only, healthy, in the TZ zone, and stops 
         );
         const compose = (...args: string[]) =>
           run("docker-compose", ["--project-directory", dir, "-p", `sp${port}`, ...args], {
-            DOCKER_HOST: `unix://${socket}`,
+            env: { DOCKER_HOST: `unix://${socket}` },
           });
         try {
           await compose("up", "-d");

@@ -251,17 +251,7 @@ Deno.test("docker exec is refused without EXEC=1 even with CONTAINERS=1 and POST
   const docker = dockerCli(`tcp://127.0.0.1:${proxy.port}`);
   const name = `sp-noexec-${crypto.randomUUID().slice(0, 8)}`;
   try {
-    await docker.ok([
-      "run",
-      "-d",
-      "--network",
-      "none",
-      "--name",
-      name,
-      testImage(),
-      "sleep",
-      "3600",
-    ]);
+    await docker.sleeper(name, testImage());
     const result = await docker(["exec", name, "true"]);
     assert.notEqual(result.code, 0);
     assert.match(result.stderr, /needs EXEC=1/);

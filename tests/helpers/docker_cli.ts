@@ -13,6 +13,8 @@ export interface DockerCli {
   ok(args: string[], options?: { stdin?: Uint8Array | string }): Promise<CliResult>;
   /** Starts a long-running command (`events`, `logs -f`). */
   spawn(args: string[]): Deno.ChildProcess;
+  /** Starts a detached container of `image` that sleeps for an hour, named `name`. */
+  sleeper(name: string, image: string): Promise<CliResult>;
 }
 
 /** A `docker` bound to `host` (`tcp://127.0.0.1:PORT`), with a private client config. */
@@ -59,6 +61,8 @@ export function dockerCli(host: string): DockerCli {
     }
     return result;
   };
+  cli.sleeper = (name, image) =>
+    cli.ok(["run", "-d", "--network", "none", "--name", name, image, "sleep", "3600"]);
   cli.spawn = (args) =>
     new Deno.Command("docker", { args, env, stdin: "null", stdout: "piped", stderr: "piped" })
       .spawn();

@@ -23,6 +23,8 @@ export interface RecordedRequest {
   body: Uint8Array;
 }
 
+import { concat } from "./bytes.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("latin1");
 
@@ -325,14 +327,4 @@ async function echo(
   }
   await write("bye");
   conn.closeWrite();
-}
-
-export function concat(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }

@@ -7,6 +7,8 @@ export interface RawResponse {
   text: string;
 }
 
+import { concat } from "./bytes.ts";
+
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("latin1");
 
@@ -91,7 +93,7 @@ export class RawClient {
         this.#take(2);
         if (size === 0) break;
       }
-      body = concatBytes(parts);
+      body = concat(parts);
     } else if (headers["content-length"] !== undefined) {
       const length = Number(headers["content-length"]);
       while (this.#buf.length < length) if (!(await this.#more())) return null;
@@ -126,14 +128,4 @@ export class RawClient {
       // Closed.
     }
   }
-}
-
-export function concatBytes(parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, part) => sum + part.length, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.length;
-  }
-  return out;
 }
