@@ -179,6 +179,7 @@ async function machine(): Promise<string> {
 }
 
 const fmt = (n: number, digits = 0) => Number.isNaN(n) ? "fails" : n.toFixed(digits);
+const times = (n: number) => Number.isNaN(n) ? "—" : `${n.toFixed(2)}x`;
 
 async function main() {
   await Deno.mkdir(`${ROOT}bench/out/docker-config`, { recursive: true });
@@ -196,6 +197,25 @@ async function main() {
     VERSION: "1",
     LOG_LEVEL: "info",
   };
+  let cleaned: Promise<void> | null = null;
+  const cleanUp = () =>
+    cleaned ??= (async () => {
+      for (const child of children) {
+        try {
+          child.kill("SIGTERM");
+        } catch {
+          // Gone.
+        }
+        await child.status;
+      }
+      const leftover = (await docker("ps", "-aq")).split("\n").filter(Boolean);
+      if (leftover.length > 0) await docker("rm", "-f", ...leftover);
+      await engine.stop();
+    })();
+  // Interrupted: stop what was started before leaving.
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    Deno.addSignalListener(signal, () => cleanUp().finally(() => Deno.exit(130)));
+  }
   try {
     await waitFor(`http://127.0.0.1:${ports.engine}/_ping`);
     log("preparing images and containers");
@@ -327,9 +347,7 @@ async function main() {
     const before = rssMiB(proxyPid);
     let done = 0;
     while (done < MILLION) {
-      done +=
-        (await wrk(`http://127.0.0.1:${ports.proxy}/v1.41/containers/json`, 50, { seconds: 10 }))
-          .requests;
+      done += (await wrk(`http://127.0.0.1:${ports.proxy}/_ping`, 50, { seconds: 10 })).requests;
     }
     const grown = rssMiB(proxyPid) - before;
 
@@ -363,16 +381,16 @@ async function main() {
         `| ${name}: requests/s | ${fmt(r.engine.rps)} | ${fmt(r.haproxy.rps)} | ${
           fmt(r["socket-proxy"].rps)
         } | ` +
-          `${fmt(ratio(name, "socket-proxy", "haproxy"), 2)}x | ${
-            fmt(ratio(name, "socket-proxy", "engine"), 2)
-          }x | ${targetsFor[name]} |`,
+          `${times(ratio(name, "socket-proxy", "haproxy"))} | ${
+            times(ratio(name, "socket-proxy", "engine"))
+          } | ${targetsFor[name]} |`,
       );
       lines.push(
         `| ${name}: p50 / p99 ms | ${fmt(r.engine.p50, 2)} / ${fmt(r.engine.p99, 2)} | ` +
           `${fmt(r.haproxy.p50, 2)} / ${fmt(r.haproxy.p99, 2)} | ${
             fmt(r["socket-proxy"].p50, 2)
           } / ${fmt(r["socket-proxy"].p99, 2)} | ` +
-          `p99 ${fmt(r["socket-proxy"].p99 / r.haproxy.p99, 2)}x | | ${
+          `p99 ${times(r["socket-proxy"].p99 / r.haproxy.p99)} | | ${
             name.includes("_ping") && !name.startsWith("HEAD") ? "p99 ≤ haproxy" : ""
           } |`,
       );
@@ -386,9 +404,9 @@ async function main() {
       const s = streams[key];
       lines.push(
         `| ${label}: MiB/s | ${fmt(s.engine)} | ${fmt(s.haproxy)} | ${fmt(s["socket-proxy"])} | ` +
-          `${fmt(s["socket-proxy"] / s.haproxy, 2)}x | ${
-            fmt(s["socket-proxy"] / s.engine, 2)
-          }x | ≥ 0.95x engine |`,
+          `${times(s["socket-proxy"] / s.haproxy)} | ${
+            times(s["socket-proxy"] / s.engine)
+          } | ≥ 0.95x engine |`,
       );
     }
     lines.push("");
@@ -431,17 +449,7 @@ async function main() {
       log(`wrote ${path}`);
     }
   } finally {
-    for (const child of children) {
-      try {
-        child.kill("SIGTERM");
-      } catch {
-        // Gone.
-      }
-      await child.status;
-    }
-    const leftover = (await docker("ps", "-aq")).split("\n").filter(Boolean);
-    if (leftover.length > 0) await docker("rm", "-f", ...leftover);
-    await engine.stop();
+    await cleanUp();
   }
 }
 

@@ -217,3 +217,31 @@ Deno.test("healthcheck exits 0 against a healthy proxy and 1 when the engine is 
     await proxy.stop();
   }
 });
+
+Deno.test("the proxy listens on a unix socket too, and removes it when it stops", async () => {
+  const engine = await FakeEngine.start();
+  const dir = await Deno.makeTempDir({ prefix: "sp-listen-" });
+  const path = `${dir}/proxy.sock`;
+  // A stale socket file from an earlier run does not stop it.
+  Deno.listen({ transport: "unix", path }).close();
+  const proxy = await startProxyProcess({ SOCKET_PATH: engine.path, LISTEN: `unix:${path}` });
+  try {
+    await proxy.waitForLine(new RegExp(`listening on unix:${path}`));
+    const conn = await Deno.connect({ transport: "unix", path });
+    await conn.write(
+      new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+    );
+    const answer = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+    assert.match(answer, /^HTTP\/1\.1 200 OK\r\n[\s\S]*\r\n\r\nOK$/);
+    const health = await startProxyProcess({ SOCKET_PATH: engine.path, LISTEN: `unix:${path}` }, {
+      args: ["healthcheck"],
+      noWait: true,
+    });
+    assert.equal((await health.status).code, 0, health.lines.join("\n"));
+    assert.equal((await proxy.stop()).code, 0);
+    await assert.rejects(() => Deno.lstat(path), Deno.errors.NotFound);
+  } finally {
+    await proxy.stop();
+    await engine.close();
+  }
+});
