@@ -437,3 +437,19 @@ Deno.test("after 10,000 aborted streams the proxy's memory is back to baseline",
     assert.ok(grown < 2 * 1024 * 1024, `heap and buffers grew by ${grown} bytes`);
   });
 });
+
+Deno.test("a [::] listener is dual-stack: IPv4 and IPv6 clients both get through", async () => {
+  await withProxy({ LISTEN: "[::]:0" }, async ({ port, logText }) => {
+    for (const hostname of ["127.0.0.1", "::1"]) {
+      const conn = await Deno.connect({ hostname, port });
+      await conn.write(
+        new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
+      );
+      const answer = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+      assert.match(answer, /^HTTP\/1\.1 200 OK/, hostname);
+    }
+    // IPv4 clients are logged as IPv4, not as IPv4-mapped IPv6.
+    assert.match(logText(), /info 127\.0\.0\.1:\d+ GET \/_ping allowed 200/);
+    assert.match(logText(), /info \[::1\]:\d+ GET \/_ping allowed 200/);
+  });
+});
