@@ -57,6 +57,8 @@ const RESPONSE_LIMITS = { maxRequestLine: 8192, maxHeaderBytes: 64 * 1024, maxHe
 const HEALTHCHECK_HEADER = "x-socket-proxy-healthcheck";
 const HEALTH_REQUEST = new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n");
 
+const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
+
 const NO_BODY = 0;
 const LENGTH = 1;
 const CHUNKED = 2;
@@ -446,10 +448,12 @@ export class ClientConnection {
     }
     const request = out.view();
     // A request whose bytes are all in hand can be replayed on a fresh
-    // connection if a pooled one turns out to be stale.
-    const replayable = bodyDone;
+    // connection if a pooled one turns out to be stale (the engine restarted):
+    // when it is idempotent, as Go's transport does, so that a request the
+    // engine did act on is never sent twice.
+    const replayable = bodyDone && IDEMPOTENT.has(head.method);
 
-    let upstream: Upstream | null = replayable ? ctx.pool.takeIdle() : null;
+    let upstream: Upstream | null = bodyDone ? ctx.pool.takeIdle() : null;
     let pump: Promise<void> | null = null;
     let pumpDone = true;
     let responseStart = 0;
@@ -501,22 +505,19 @@ export class ClientConnection {
           return false;
         }
         if (this.#aborted || this.phase === "closed") return false;
-        const stale = reused && replayable && attempt === 0 &&
+        // A pooled connection that ends before any answer was closed by the
+        // engine while idle: so are its siblings.
+        const stale = reused && attempt === 0 &&
           (!(error instanceof UpstreamClosedError) || !error.anyBytes);
         ctx.pool.destroy(upstream);
         this.#upstream = null;
         upstream = null;
-        if (stale) {
-          ctx.pool.discardIdle();
-          continue;
-        }
-        if (error instanceof HttpError) throw error;
-        return await this.#badGateway(
-          head,
-          target,
-          started,
-          this.#cannotConnect((error as Error).message),
-        );
+        if (stale) ctx.pool.discardIdle();
+        if (stale && replayable) continue;
+        const message = error instanceof HttpError
+          ? this.#badResponse(error.message)
+          : this.#cannotConnect((error as Error).message);
+        return await this.#badGateway(head, target, started, message);
       }
     }
 

@@ -453,3 +453,55 @@ Deno.test("a [::] listener is dual-stack: IPv4 and IPv6 clients both get through
     assert.match(logText(), /info \[::1\]:\d+ GET \/_ping allowed 200/);
   });
 });
+
+Deno.test("a stale pooled connection is not retried for a POST, which may have been acted on", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sp-restart-post-" });
+  const socketPath = `${dir}/engine.sock`;
+  let engine = await FakeEngine.start(socketPath);
+  await withProxy({ POST: "1", CONTAINERS: "1" }, async ({ port, server }) => {
+    const client = await RawClient.connect(port);
+    await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
+    assert.equal((await client.readResponse())?.status, 200);
+    assert.equal(server.pool.idleCount, 1);
+    await engine.close();
+    await Deno.remove(socketPath).catch(() => {});
+    engine = await FakeEngine.start(socketPath);
+    await client.write(
+      "POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+    );
+    const response = await client.readResponse();
+    assert.equal(response?.status, 502);
+    assert.equal(engine.requests.length, 0, "nothing was sent twice");
+    assert.equal(server.pool.idleCount, 0, "the stale pool is dropped");
+    client.close();
+    // The next one goes through on a fresh engine connection.
+    const again = await RawClient.connect(port);
+    await again.write(
+      "POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
+    );
+    assert.equal((await again.readResponse())?.status, 200);
+    again.close();
+  }, { engine, socketPath });
+  await engine.close();
+});
+
+Deno.test("a malformed answer from the engine is a 502", async () => {
+  const dir = await Deno.makeTempDir({ prefix: "sp-bad-engine-" });
+  const path = `${dir}/engine.sock`;
+  const listener = Deno.listen({ transport: "unix", path });
+  const serving = (async () => {
+    for await (const conn of listener) {
+      await conn.read(new Uint8Array(4096));
+      await conn.write(new TextEncoder().encode("HTTP/1.1 200 OK\r\nBroken header\r\n\r\n"));
+      conn.close();
+    }
+  })();
+  const placeholder = await FakeEngine.start();
+  await withProxy({}, async ({ port }) => {
+    const response = await fetch(`http://127.0.0.1:${port}/_ping`);
+    assert.equal(response.status, 502);
+    assert.match((await response.json()).message, /Bad response from the Docker daemon/);
+  }, { engine: placeholder, socketPath: path });
+  listener.close();
+  await serving.catch(() => {});
+});
