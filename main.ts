@@ -76,16 +76,6 @@ async function main(): Promise<void> {
   }
   logger.block("notice", describeConfig(config, server.addresses, VERSION));
 
-  // Not fatal: the proxy answers 502 until the engine appears.
-  try {
-    server.pool.release(await server.pool.connect(), Date.now());
-  } catch (error) {
-    logger.warning(
-      `Docker engine not reachable at unix://${config.socketPath}: ${(error as Error).message} ` +
-        "(answering 502 until it is)",
-    );
-  }
-
   let stopping = false;
   const stop = async (signal: Deno.Signal) => {
     if (stopping) {
@@ -119,6 +109,16 @@ async function main(): Promise<void> {
   });
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
+
+  // Not fatal: the proxy answers 502 until the engine appears.
+  try {
+    server.pool.release(await server.pool.connect(), Date.now());
+  } catch (error) {
+    logger.warning(
+      `Docker engine not reachable at unix://${config.socketPath}: ${(error as Error).message} ` +
+        "(answering 502 until it is)",
+    );
+  }
 }
 
 if (import.meta.main) await main();

@@ -3,9 +3,7 @@
  * the proxy answers for local clients whatever `PING` says, so a container
  * healthcheck needs no shell and works with `PING=0`.
  */
-import type { ListenAddress } from "./listen_address.ts";
-import { formatListenAddress } from "./listen_address.ts";
-import { healthcheckAddress } from "./permissions.ts";
+import { formatListenAddress, healthcheckAddress, type ListenAddress } from "./listen_address.ts";
 
 const REQUEST = new TextEncoder().encode(
   "GET /_ping HTTP/1.1\r\nHost: socket-proxy\r\nX-Socket-Proxy-Healthcheck: 1\r\n" +

@@ -48,3 +48,12 @@ export function formatListenAddress(address: ListenAddress): string {
     ? `[${address.hostname}]:${address.port}`
     : `${address.hostname}:${address.port}`;
 }
+
+/** Where `healthcheck` connects to reach a proxy listening on `address`. */
+export function healthcheckAddress(address: ListenAddress): ListenAddress {
+  if (address.transport === "unix") return address;
+  if (address.hostname === "::" || address.hostname === "0.0.0.0") {
+    return { ...address, hostname: "127.0.0.1" };
+  }
+  return address;
+}

@@ -8,7 +8,7 @@
  * it to refuse misspelt `ALLOW_*`/`LIBPOD_*` switches. It never writes to it.
  */
 import type { Config } from "./config.ts";
-import type { ListenAddress } from "./listen_address.ts";
+import { healthcheckAddress, type ListenAddress } from "./listen_address.ts";
 
 export interface PermissionSet {
   net: string[];
@@ -21,15 +21,6 @@ function netHost(address: ListenAddress): string {
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   // Port 0 asks the kernel for any port; Deno checks the host alone then.
   return address.port === 0 ? host : `${host}:${address.port}`;
-}
-
-/** Where `healthcheck` connects to reach a proxy listening on `address`. */
-export function healthcheckAddress(address: ListenAddress): ListenAddress {
-  if (address.transport === "unix") return address;
-  if (address.hostname === "::" || address.hostname === "0.0.0.0") {
-    return { ...address, hostname: "127.0.0.1" };
-  }
-  return address;
 }
 
 /** What `config` needs: listen, connect to the engine, and reach itself for `healthcheck`. */
