@@ -8,6 +8,7 @@ import { Logger } from "./lib/log.ts";
 import { formatListenAddress } from "./lib/listen_address.ts";
 import { missingPermissions, runFlags } from "./lib/permissions.ts";
 import { startProxy } from "./lib/server.ts";
+import { sleep } from "./lib/timer.ts";
 import { describeConfig } from "./lib/summary.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -80,7 +81,7 @@ async function main(): Promise<void> {
   const stop = async (signal: Deno.Signal) => {
     if (stopping) {
       logger.warning(`Received ${signal} again: exiting now`);
-      await Promise.race([logger.flush(), new Promise((r) => setTimeout(r, 100))]);
+      await Promise.race([logger.flush(), sleep(100)]);
       Deno.exit(1);
     }
     stopping = true;

@@ -4,6 +4,7 @@
  * healthcheck needs no shell and works with `PING=0`.
  */
 import { formatListenAddress, healthcheckAddress, type ListenAddress } from "./listen_address.ts";
+import { after } from "./timer.ts";
 
 const REQUEST = new TextEncoder().encode(
   "GET /_ping HTTP/1.1\r\nHost: socket-proxy\r\nX-Socket-Proxy-Healthcheck: 1\r\n" +
@@ -23,7 +24,7 @@ export async function checkHealth(
   const address = healthcheckAddress(listen);
   const where = formatListenAddress(address);
   let conn: Deno.Conn | undefined;
-  const timer = setTimeout(() => conn?.close(), options.timeoutMs ?? 5000);
+  const cancel = after(options.timeoutMs ?? 5000, () => conn?.close());
   try {
     conn = address.transport === "unix"
       ? await Deno.connect({ transport: "unix", path: address.path })
@@ -45,7 +46,7 @@ export async function checkHealth(
   } catch (error) {
     return { healthy: false, detail: `${where}: ${(error as Error).message}` };
   } finally {
-    clearTimeout(timer);
+    cancel();
     try {
       conn?.close();
     } catch {

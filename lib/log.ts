@@ -3,6 +3,7 @@
  * accepts), text or JSON lines, timestamps in the `TZ` zone, and writes batched
  * so that logging a line per request costs no system call per request.
  */
+import { after } from "./timer.ts";
 import { TimestampFormatter } from "./timestamp.ts";
 
 export const LOG_LEVELS = [
@@ -66,7 +67,7 @@ export class BatchedSink implements LogSink {
     this.#length += written.written;
     if (!this.#scheduled) {
       this.#scheduled = true;
-      setTimeout(() => this.#drain(), 20);
+      after(20, () => this.#drain());
     }
   }
 

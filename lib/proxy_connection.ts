@@ -34,6 +34,7 @@ import { type Decision, explainDenial } from "./policy.ts";
 import type { RequestTarget } from "./request_target.ts";
 import type { RouteCache } from "./route_cache.ts";
 import { CONTINUE_100, errorResponse, plainResponse } from "./responses.ts";
+import { after } from "./timer.ts";
 import { EngineUnavailableError, type Upstream, type UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyContext {
@@ -322,7 +323,7 @@ export class ClientConnection {
       return;
     }
     client.closeWrite();
-    const timer = setTimeout(() => client.close(), LINGER_MS);
+    const cancel = after(LINGER_MS, () => client.close());
     try {
       let dropped = 0;
       while (dropped < LINGER_BYTES) {
@@ -332,7 +333,7 @@ export class ClientConnection {
         if (!(await client.fill())) break;
       }
     } finally {
-      clearTimeout(timer);
+      cancel();
     }
   }
 

@@ -8,6 +8,7 @@ import type { Logger } from "./log.ts";
 import { ClientConnection, type ProxyContext } from "./proxy_connection.ts";
 import { errorResponse } from "./responses.ts";
 import { RouteCache } from "./route_cache.ts";
+import { after, sleep } from "./timer.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyServer {
@@ -128,7 +129,7 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
         if (ctx.shuttingDown || error instanceof Deno.errors.BadResource) return;
         // Out of file descriptors and the like: wait a moment rather than spin.
         logger.error("Accept failed", { error: (error as Error).message });
-        await new Promise((resolve) => setTimeout(resolve, 100));
+        await sleep(100);
         continue;
       }
       if (connections.size >= config.limits.maxConnections) {
@@ -151,12 +152,17 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
   };
   const acceptors = listeners.map(accept);
 
-  const sweeper = setInterval(() => {
+  // Idle and header timeouts, and idle engine connections, are swept a few
+  // times a second rather than timed one by one.
+  let sweeping = true;
+  const sweep = () => {
+    if (!sweeping) return;
     const now = Date.now();
     for (const client of connections) client.expire(now);
     pool.sweep(now);
-  }, SWEEP_INTERVAL_MS);
-  Deno.unrefTimer(sweeper);
+    after(SWEEP_INTERVAL_MS, sweep);
+  };
+  after(SWEEP_INTERVAL_MS, sweep);
 
   const closeListeners = () => {
     for (const listener of listeners.splice(0)) {
@@ -192,22 +198,17 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
         if (connections.size === 0) resolve();
       });
       for (const client of connections) client.shutdown();
-      let timer: ReturnType<typeof setTimeout> | undefined;
-      const grace = new Promise<void>((resolve) => {
-        timer = setTimeout(resolve, config.limits.shutdownGraceMs);
-      });
-      await Promise.race([allClosed, grace]);
-      clearTimeout(timer);
+      await Promise.race([allClosed, sleep(config.limits.shutdownGraceMs)]);
       for (const client of connections) client.close();
       await allClosed;
-      clearInterval(sweeper);
+      sweeping = false;
       pool.discardIdle();
     },
     async close() {
       ctx.shuttingDown = true;
       closeListeners();
       for (const client of connections) client.close();
-      clearInterval(sweeper);
+      sweeping = false;
       pool.discardIdle();
       await Promise.all([...acceptors, ...tasks]);
       pool.discardIdle();
