@@ -400,10 +400,20 @@ export class ClientConnection {
   #watchClient(): void {
     const client = this.client;
     if (client.reading || client.eof || client.closed) return;
-    if (client.end === client.buf.length) {
-      if (client.start === 0) return; // full of pipelined requests: stop watching
-      client.compact();
+    // A client that pipelines more than a request head's worth while the
+    // engine works is not read further until it is served; during a stream,
+    // which may never end, it is closed instead.
+    const limits = this.#ctx.limits;
+    if (client.available > limits.maxRequestLine + limits.maxHeaderBytes) {
+      if (this.phase === "stream") {
+        this.#ctx.logger.warning("Client closed: it pipelined too much during a stream", {
+          client: this.peer,
+        });
+        this.close();
+      }
+      return;
     }
+    if (client.end === client.buf.length && client.start > 0) client.compact();
     client.onEnd = this.#onClientEnd;
     client.fill().then(this.#onWatched);
   }
@@ -568,6 +578,7 @@ export class ClientConnection {
         this.close();
         return false;
       }
+      if (pumpDone) this.#watchClient();
     }
 
     let complete = false;

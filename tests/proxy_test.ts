@@ -505,3 +505,24 @@ Deno.test("a malformed answer from the engine is a 502", async () => {
   listener.close();
   await serving.catch(() => {});
 });
+
+Deno.test("a client pipelining megabytes during a stream is closed, not buffered", async () => {
+  await withProxy(
+    { MAX_REQUEST_LINE: "1024", MAX_HEADER_SIZE: "4096" },
+    async ({ port, engine }) => {
+      const client = await RawClient.connect(port);
+      await client.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+      await client.conn.read(new Uint8Array(4096));
+      const flood = new Uint8Array(64 * 1024).fill(65);
+      let written = 0;
+      try {
+        for (let i = 0; i < 128; i++) written += await client.conn.write(flood);
+      } catch {
+        // The proxy closed the connection.
+      }
+      assert.ok(written < 8 * 1024 * 1024, `the proxy read ${written} bytes`);
+      await engine.until(() => engine.open === 0);
+      client.close();
+    },
+  );
+});
