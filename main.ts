@@ -69,7 +69,7 @@ async function main(): Promise<void> {
   for (const warning of warnings) logger.warning(warning);
   let server;
   try {
-    server = startProxy(config, { logger });
+    server = await startProxy(config, { logger });
   } catch (error) {
     logger.error(`Cannot listen: ${(error as Error).message}`);
     await logger.flush();

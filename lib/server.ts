@@ -33,21 +33,35 @@ export interface StartOptions {
 
 const SWEEP_INTERVAL_MS = 250;
 
-function listenOn(address: ListenAddress): Deno.Listener {
+async function listenOn(address: ListenAddress): Promise<Deno.Listener> {
   if (address.transport === "unix") {
-    removeStaleSocket(address.path);
+    await removeStaleSocket(address.path);
     return Deno.listen({ transport: "unix", path: address.path });
   }
   return Deno.listen({ transport: "tcp", hostname: address.hostname, port: address.port });
 }
 
-/** A socket file left by an earlier run would make `listen` fail; regular files are left alone. */
-function removeStaleSocket(path: string): void {
+/**
+ * A socket file left by an earlier run would make `listen` fail. It is removed
+ * only when it is a socket nobody answers on: never a regular file, and never
+ * a live socket (such as the engine's own).
+ */
+async function removeStaleSocket(path: string): Promise<void> {
   try {
-    if (Deno.lstatSync(path).isSocket) Deno.removeSync(path);
+    if (!Deno.lstatSync(path).isSocket) return;
   } catch (error) {
-    if (!(error instanceof Deno.errors.NotFound)) throw error;
+    if (error instanceof Deno.errors.NotFound) return;
+    throw error;
   }
+  let live = false;
+  try {
+    (await Deno.connect({ transport: "unix", path })).close();
+    live = true;
+  } catch {
+    // Nobody listens: stale.
+  }
+  if (live) throw new Deno.errors.AddrInUse(`Something already listens on ${path}`);
+  Deno.removeSync(path);
 }
 
 function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddress {
@@ -63,7 +77,7 @@ function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddr
 }
 
 /** Binds every listen address and starts serving. */
-export function startProxy(config: Config, options: StartOptions): ProxyServer {
+export async function startProxy(config: Config, options: StartOptions): Promise<ProxyServer> {
   const { logger } = options;
   const pool = options.pool ?? new UpstreamPool(config.socketPath);
   const ctx: ProxyContext = {
@@ -84,7 +98,7 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
     for (const address of config.listen) {
       let listener: Deno.Listener;
       try {
-        listener = listenOn(address);
+        listener = await listenOn(address);
       } catch (error) {
         // The default dual-stack listener falls back to IPv4 on hosts without IPv6.
         const isDefaultV6 = !config.listenGiven && address.transport === "tcp" &&
@@ -94,7 +108,7 @@ export function startProxy(config: Config, options: StartOptions): ProxyServer {
           `Cannot listen on ${formatListenAddress(address)} (${(error as Error).message}): ` +
             "falling back to 0.0.0.0, set DISABLE_IPV6=1 to silence this",
         );
-        listener = listenOn({ ...address, hostname: "0.0.0.0" });
+        listener = await listenOn({ ...address, hostname: "0.0.0.0" });
         address.hostname = "0.0.0.0";
       }
       listeners.push(listener);

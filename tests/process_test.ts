@@ -245,3 +245,20 @@ Deno.test("the proxy listens on a unix socket too, and removes it when it stops"
     await engine.close();
   }
 });
+
+Deno.test("a unix listen address never removes a live socket, such as the engine's", async () => {
+  const engine = await FakeEngine.start();
+  try {
+    const proxy = await startProxyProcess(
+      { SOCKET_PATH: engine.path, LISTEN: `unix:${engine.path}` },
+      { noWait: true },
+    );
+    assert.equal((await proxy.status).code, 1);
+    assert.match(proxy.lines.join("\n"), /Cannot listen: Something already listens on/);
+    assert.ok(Deno.lstatSync(engine.path).isSocket, "the engine's socket is still there");
+    const answer = await Deno.connect({ transport: "unix", path: engine.path });
+    answer.close();
+  } finally {
+    await engine.close();
+  }
+});

@@ -27,7 +27,9 @@ export async function withProxy(
     ...env,
   });
   const logs = new MemorySink();
-  const server = startProxy(config, { logger: new Logger({ level: config.logLevel, sink: logs }) });
+  const server = await startProxy(config, {
+    logger: new Logger({ level: config.logLevel, sink: logs }),
+  });
   const address = server.addresses[0];
   const port = address.transport === "tcp" ? address.port : 0;
   try {
