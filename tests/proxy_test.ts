@@ -5,6 +5,7 @@
 import assert from "node:assert/strict";
 import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";
+import type { ProxyServer } from "../lib/server.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 
 const decoder = new TextDecoder();
@@ -296,26 +297,6 @@ Deno.test("the proxy answers 502 naming the socket while the engine is away, and
   }, { engine: placeholder, socketPath });
 });
 
-Deno.test("the proxy retries a stale pooled connection after an engine restart", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sp-restart-" });
-  const socketPath = `${dir}/engine.sock`;
-  let engine = await FakeEngine.start(socketPath);
-  await withProxy({}, async ({ port, server }) => {
-    const client = await RawClient.connect(port);
-    await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert.equal((await client.readResponse())?.status, 200);
-    assert.equal(server.pool.idleCount, 1);
-    await engine.close();
-    await Deno.remove(socketPath).catch(() => {});
-    engine = await FakeEngine.start(socketPath);
-    await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert.equal((await client.readResponse())?.status, 200);
-    assert.equal(engine.requests.length, 1);
-    client.close();
-  }, { engine, socketPath });
-  await engine.close();
-});
-
 Deno.test("past MAX_CONNECTIONS the proxy answers 503", async () => {
   await withProxy({ MAX_CONNECTIONS: "2" }, async ({ port }) => {
     const a = await RawClient.connect(port);
@@ -454,35 +435,64 @@ Deno.test("a [::] listener is dual-stack: IPv4 and IPv6 clients both get through
   });
 });
 
-Deno.test("a stale pooled connection is not retried for a POST, which may have been acted on", async () => {
-  const dir = await Deno.makeTempDir({ prefix: "sp-restart-post-" });
+/**
+ * Runs `fn` once the proxy holds a pooled engine connection and the engine
+ * behind it has restarted, so that connection is stale.
+ */
+async function afterEngineRestart(
+  env: Record<string, string>,
+  fn: (
+    proxy: { port: number; server: ProxyServer; engine: FakeEngine; client: RawClient },
+  ) => Promise<void>,
+): Promise<void> {
+  const dir = await Deno.makeTempDir({ prefix: "sp-restart-" });
   const socketPath = `${dir}/engine.sock`;
-  let engine = await FakeEngine.start(socketPath);
-  await withProxy({ POST: "1", CONTAINERS: "1" }, async ({ port, server }) => {
-    const client = await RawClient.connect(port);
+  const first = await FakeEngine.start(socketPath);
+  let second: FakeEngine | null = null;
+  try {
+    await withProxy(env, async ({ port, server }) => {
+      const client = await RawClient.connect(port);
+      await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
+      assert.equal((await client.readResponse())?.status, 200);
+      assert.equal(server.pool.idleCount, 1);
+      await first.close();
+      await Deno.remove(socketPath).catch(() => {});
+      second = await FakeEngine.start(socketPath);
+      try {
+        await fn({ port, server, engine: second, client });
+      } finally {
+        client.close();
+      }
+    }, { engine: first, socketPath });
+  } finally {
+    await (second as FakeEngine | null)?.close();
+  }
+}
+
+Deno.test("the proxy retries a stale pooled connection after an engine restart", async () => {
+  await afterEngineRestart({}, async ({ engine, client }) => {
     await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
     assert.equal((await client.readResponse())?.status, 200);
-    assert.equal(server.pool.idleCount, 1);
-    await engine.close();
-    await Deno.remove(socketPath).catch(() => {});
-    engine = await FakeEngine.start(socketPath);
-    await client.write(
-      "POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
-    );
-    const response = await client.readResponse();
-    assert.equal(response?.status, 502);
-    assert.equal(engine.requests.length, 0, "nothing was sent twice");
-    assert.equal(server.pool.idleCount, 0, "the stale pool is dropped");
-    client.close();
-    // The next one goes through on a fresh engine connection.
-    const again = await RawClient.connect(port);
-    await again.write(
-      "POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}",
-    );
-    assert.equal((await again.readResponse())?.status, 200);
-    again.close();
-  }, { engine, socketPath });
-  await engine.close();
+    assert.equal(engine.requests.length, 1);
+  });
+});
+
+Deno.test("a stale pooled connection is not retried for a POST, which may have been acted on", async () => {
+  await afterEngineRestart(
+    { POST: "1", CONTAINERS: "1" },
+    async ({ port, server, engine, client }) => {
+      const create = "POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
+      await client.write(create);
+      assert.equal((await client.readResponse())?.status, 502);
+      assert.equal(engine.requests.length, 0, "nothing was sent twice");
+      assert.equal(server.pool.idleCount, 0, "the stale pool is dropped");
+      // The next one goes through on a fresh engine connection.
+      const again = await RawClient.connect(port);
+      await again.write(create);
+      assert.equal((await again.readResponse())?.status, 200);
+      again.close();
+    },
+  );
 });
 
 Deno.test("a malformed answer from the engine is a 502", async () => {
