@@ -68,9 +68,6 @@ const SETTINGS = {
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
-/** Environment variables the proxy reads, besides the policy switches and `TZ`. */
-export const SETTING_NAMES: readonly string[] = Object.keys(SETTINGS);
-
 const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
 const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
 

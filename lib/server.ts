@@ -28,7 +28,6 @@ export interface ProxyServer {
 
 export interface StartOptions {
   logger: Logger;
-  pool?: UpstreamPool;
 }
 
 const SWEEP_INTERVAL_MS = 250;
@@ -79,7 +78,7 @@ function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddr
 /** Binds every listen address and starts serving. */
 export async function startProxy(config: Config, options: StartOptions): Promise<ProxyServer> {
   const { logger } = options;
-  const pool = options.pool ?? new UpstreamPool(config.socketPath);
+  const pool = new UpstreamPool(config.socketPath);
   const ctx: ProxyContext = {
     flags: config.flags,
     routes: new RouteCache(config.flags),

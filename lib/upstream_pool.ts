@@ -22,12 +22,6 @@ export interface Upstream extends BufferedConn {
 export interface UpstreamPoolOptions {
   maxIdle?: number;
   idleTimeoutMs?: number;
-  /** Opens a connection; the unix socket at `socketPath` by default. */
-  connect?: (socketPath: string) => Promise<Deno.Conn>;
-}
-
-function connectUnix(path: string): Promise<Deno.Conn> {
-  return Deno.connect({ transport: "unix", path });
 }
 
 export class UpstreamPool {
@@ -35,7 +29,6 @@ export class UpstreamPool {
   #idle: Upstream[] = [];
   #maxIdle: number;
   #idleTimeoutMs: number;
-  #connect: (socketPath: string) => Promise<Deno.Conn>;
   /** Connections open now, idle or in use. */
   open = 0;
 
@@ -43,7 +36,6 @@ export class UpstreamPool {
     this.socketPath = socketPath;
     this.#maxIdle = options.maxIdle ?? 128;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
-    this.#connect = options.connect ?? connectUnix;
   }
 
   get idleCount(): number {
@@ -59,7 +51,7 @@ export class UpstreamPool {
   async connect(): Promise<Upstream> {
     let conn: Deno.Conn;
     try {
-      conn = await this.#connect(this.socketPath);
+      conn = await Deno.connect({ transport: "unix", path: this.socketPath });
     } catch (error) {
       throw new EngineUnavailableError((error as Error).message);
     }
