@@ -13,12 +13,11 @@
  * and the engine is only ever sent bytes the proxy wrote itself.
  */
 import type { BufferedConn } from "./buffered_conn.ts";
-import { BufferedConn as Conn, Relay } from "./buffered_conn.ts";
+import { BufferedConn as Conn } from "./buffered_conn.ts";
 import { ByteWriter } from "./byte_writer.ts";
-import { ChunkedDecoder, LAST_CHUNK, writeChunkHeader } from "./chunked.ts";
 import type { Limits } from "./config.ts";
 import type { Flags } from "./flags.ts";
-import { responseHeadIsClean, writeRequestHead, writeResponseHead } from "./forward_head.ts";
+import { writeRequestHead, writeResponseHead } from "./forward_head.ts";
 import {
   HeadScanner,
   HttpError,
@@ -31,10 +30,20 @@ import {
 } from "./http_head.ts";
 import type { Logger, LogLevel } from "./log.ts";
 import { type Decision, explainDenial } from "./policy.ts";
+import { hasBody, RequestBody } from "./request_body.ts";
 import type { RequestTarget } from "./request_target.ts";
+import {
+  bodyMode,
+  CHUNKED,
+  isHijack,
+  ResponseRelay,
+  TO_CLOSE,
+  UpstreamClosedError,
+} from "./response_relay.ts";
 import type { RouteCache } from "./route_cache.ts";
 import { CONTINUE_100, errorResponse, plainResponse } from "./responses.ts";
 import { after } from "./timer.ts";
+import { tunnel } from "./tunnel.ts";
 import { EngineUnavailableError, type Upstream, type UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyContext {
@@ -60,22 +69,12 @@ const HEALTH_REQUEST = new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: do
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 
-const NO_BODY = 0;
-const LENGTH = 1;
-const CHUNKED = 2;
-const TO_CLOSE = 3;
-
-/** The engine closed the connection or failed while the proxy read from it. */
-class UpstreamClosedError extends Error {
-  override name = "UpstreamClosedError";
-  constructor(readonly anyBytes: boolean) {
-    super("The engine closed the connection");
-  }
-}
-
-function isHijackType(contentType: string): boolean {
-  return contentType.startsWith("application/vnd.docker.raw-stream") ||
-    contentType.startsWith("application/vnd.docker.multiplexed-stream");
+/** A request on its way: the engine connection, where its response head lies, the body pump. */
+interface Sent {
+  upstream: Upstream;
+  responseStart: number;
+  responseEnd: number;
+  pump: Promise<void> | null;
 }
 
 function shorten(text: string): string {
@@ -104,19 +103,16 @@ export class ClientConnection {
   #scanner = new HeadScanner();
   #responseScanner = new HeadScanner();
   #out = new ByteWriter(512);
-  #bodyOut: ByteWriter | null = null;
+  #body = new RequestBody();
+  #relay = new ResponseRelay();
   #upstream: Upstream | null = null;
   /** Reused for every request and response head on this connection. */
   #head: RequestHead | undefined;
   #response: ResponseHead | undefined;
   #closeAfter = false;
   #aborted = false;
-  // Request body state while it is forwarded.
-  #bodyLeft = 0;
-  #decoder: ChunkedDecoder | null = null;
-  #responseDecoder: ChunkedDecoder | null = null;
-  /** Response bytes sent to the client for the current request. */
-  #sent = 0;
+  /** Whether the request body has been sent whole (or there was none). */
+  #pumpDone = true;
   /** The current request asked for a protocol upgrade. */
   #upgrading = false;
   /** The request body turned out malformed while it was being forwarded. */
@@ -339,58 +335,6 @@ export class ClientConnection {
 
   // --- Forwarding ----------------------------------------------------------
 
-  /** Moves the request body bytes already buffered into `out`; returns whether the body is complete. */
-  #takeBody(out: ByteWriter): boolean {
-    const client = this.client;
-    if (this.#decoder === null) {
-      const take = Math.min(client.available, this.#bodyLeft);
-      out.bytes(client.buf, client.start, client.start + take);
-      client.start += take;
-      this.#bodyLeft -= take;
-      return this.#bodyLeft === 0;
-    }
-    const decoder = this.#decoder;
-    client.start = decoder.feed(client.buf, client.start, client.end, (buf, start, end) => {
-      out.reserve(end - start + 20);
-      out.length = writeChunkHeader(out.buf, out.length, end - start);
-      out.bytes(buf, start, end);
-      out.ascii("\r\n");
-    });
-    if (!decoder.done) return false;
-    out.bytes(LAST_CHUNK);
-    this.#decoder = null;
-    return true;
-  }
-
-  /** Streams the rest of the request body to the engine as the client sends it. */
-  async #pumpBody(upstream: Upstream): Promise<void> {
-    const client = this.client;
-    const out = this.#bodyOut ??= new ByteWriter(1024);
-    for (;;) {
-      client.reset();
-      if (!(await client.fill())) {
-        // The client went away mid-upload: the engine must not wait for the rest.
-        this.#abort();
-        throw new Error("Client closed during the request body");
-      }
-      out.reset();
-      let done: boolean;
-      try {
-        done = this.#takeBody(out);
-      } catch (error) {
-        // Malformed framing mid-body: the engine gets no more, the client a 400.
-        if (error instanceof HttpError) this.#bodyError = error;
-        this.#abort();
-        throw error;
-      }
-      if (out.length > 0) await upstream.write(out.view());
-      if (done) {
-        this.#watchClient();
-        return;
-      }
-    }
-  }
-
   /**
    * Keeps a read open on the client while the engine works, so a client that
    * goes away is noticed at once and the engine side is closed too (a stream
@@ -439,58 +383,65 @@ export class ClientConnection {
     }
   }
 
-  async #forward(head: RequestHead, target: string, started: number): Promise<boolean> {
+  /** Streams the rest of the body; a client that leaves or breaks framing aborts the exchange. */
+  async #pumpBody(upstream: Upstream): Promise<void> {
+    try {
+      await this.#body.pump(this.client, upstream);
+    } catch (error) {
+      // Malformed framing mid-body: the engine gets no more, the client a 400.
+      if (error instanceof HttpError) this.#bodyError = error;
+      this.#abort();
+      throw error;
+    }
+    this.#watchClient();
+  }
+
+  /**
+   * Sends the request in `this.#out` (head and whatever body is in hand) and
+   * reads the engine's response head. A pooled connection the engine closed
+   * while idle is replaced, and an idempotent request replayed once. Returns
+   * `null` when the exchange already ended (answered, or the client left).
+   */
+  async #send(
+    head: RequestHead,
+    target: string,
+    started: number,
+    bodyDone: boolean,
+  ): Promise<Sent | null> {
     const ctx = this.#ctx;
     const client = this.client;
-    const out = this.#out;
-    const hasBody = head.chunked || head.contentLength > 0;
-    this.#upgrading = head.upgrade !== "";
-    this.#bodyError = null;
-    this.#bodyLeft = head.chunked ? 0 : Math.max(head.contentLength, 0);
-    this.#decoder = head.chunked ? new ChunkedDecoder(400) : null;
-    if (hasBody && head.expectContinue) await client.write(CONTINUE_100);
-    let bodyDone: boolean;
-    try {
-      bodyDone = this.#takeBody(out);
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      await this.#refuse(error, head, started);
-      return false;
-    }
-    const request = out.view();
+    const request = this.#out.view();
     // A request whose bytes are all in hand can be replayed on a fresh
     // connection if a pooled one turns out to be stale (the engine restarted):
     // when it is idempotent, as Go's transport does, so that a request the
     // engine did act on is never sent twice.
     const replayable = bodyDone && IDEMPOTENT.has(head.method);
-
     let upstream: Upstream | null = bodyDone ? ctx.pool.takeIdle() : null;
-    let pump: Promise<void> | null = null;
-    let pumpDone = true;
-    let responseStart = 0;
-    let responseEnd = 0;
+    const sent: Sent = { upstream: null!, responseStart: 0, responseEnd: 0, pump: null };
     for (let attempt = 0;; attempt++) {
       const reused = upstream !== null;
       try {
         upstream ??= await ctx.pool.connect();
       } catch (error) {
         if (!(error instanceof EngineUnavailableError)) throw error;
-        return await this.#badGateway(head, target, started, this.#cannotConnect(error.message));
+        await this.#badGateway(head, target, started, this.#cannotConnect(error.message));
+        return null;
       }
       this.#upstream = upstream;
+      sent.upstream = upstream;
       try {
         await upstream.write(request);
         if (!bodyDone) {
-          pumpDone = false;
-          pump = this.#pumpBody(upstream).finally(() => pumpDone = true);
-          pump.catch(() => {}); // awaited below; errors handled there
+          this.#pumpDone = false;
+          sent.pump = this.#pumpBody(upstream).finally(() => this.#pumpDone = true);
+          sent.pump.catch(() => {}); // awaited by the caller; errors handled there
         } else {
           this.#watchClient();
         }
         this.#responseScanner.reset(upstream.start);
         for (;;) {
-          responseEnd = this.#responseScanner.scan(upstream.buf, upstream.end, RESPONSE_LIMITS);
-          if (responseEnd < 0) {
+          const end = this.#responseScanner.scan(upstream.buf, upstream.end, RESPONSE_LIMITS);
+          if (end < 0) {
             if (upstream.end === upstream.buf.length && upstream.start > 0) {
               this.#responseScanner.shift(upstream.compact());
             }
@@ -499,23 +450,23 @@ export class ClientConnection {
             }
             continue;
           }
-          responseStart = upstream.start;
           const b = upstream.buf;
-          const interim = b[responseStart + 9] === 49 &&
-            !(b[responseStart + 10] === 48 && b[responseStart + 11] === 49);
-          if (!interim) break;
+          const at = upstream.start;
+          sent.responseStart = at;
+          sent.responseEnd = end;
+          const interim = b[at + 9] === 49 && !(b[at + 10] === 48 && b[at + 11] === 49);
+          if (!interim) return sent;
           // An interim 1xx (not 101): pass it on and read the final response.
-          await client.write(upstream.buf.subarray(responseStart, responseEnd));
-          upstream.start = responseEnd;
+          await client.write(upstream.buf.subarray(at, end));
+          upstream.start = end;
           this.#responseScanner.reset(upstream.start);
         }
-        break;
       } catch (error) {
         if (this.#bodyError !== null) {
           await this.#refuse(this.#bodyError, head, started);
-          return false;
+          return null;
         }
-        if (this.#aborted || this.phase === "closed") return false;
+        if (this.#aborted || this.phase === "closed") return null;
         // A pooled connection that ends before any answer was closed by the
         // engine while idle: so are its siblings.
         const stale = reused && attempt === 0 &&
@@ -528,9 +479,31 @@ export class ClientConnection {
         const message = error instanceof HttpError
           ? this.#badResponse(error.message)
           : this.#cannotConnect((error as Error).message);
-        return await this.#badGateway(head, target, started, message);
+        await this.#badGateway(head, target, started, message);
+        return null;
       }
     }
+  }
+
+  async #forward(head: RequestHead, target: string, started: number): Promise<boolean> {
+    const ctx = this.#ctx;
+    const client = this.client;
+    this.#upgrading = head.upgrade !== "";
+    this.#bodyError = null;
+    this.#pumpDone = true;
+    this.#body.begin(head);
+    if (hasBody(head) && head.expectContinue) await client.write(CONTINUE_100);
+    let bodyDone: boolean;
+    try {
+      bodyDone = this.#body.take(client, this.#out);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      await this.#refuse(error, head, started);
+      return false;
+    }
+    const sent = await this.#send(head, target, started, bodyDone);
+    if (sent === null) return false;
+    const { upstream, responseStart, responseEnd, pump } = sent;
 
     // The response head.
     let response;
@@ -544,11 +517,7 @@ export class ClientConnection {
     }
     upstream.start = responseEnd;
 
-    if (
-      response.status === 101 ||
-      (response.status === 200 && isHijackType(response.contentType) &&
-        response.contentLength < 0 && !response.chunked)
-    ) {
+    if (isHijack(response)) {
       if (response.status === 101 && head.upgrade === "") {
         this.#abort();
         return await this.#badGateway(
@@ -562,44 +531,29 @@ export class ClientConnection {
       return await this.#tunnel(upstream, responseStart, response, head, target, started);
     }
 
-    let mode: number;
-    if (
-      head.method === "HEAD" || response.status === 204 || response.status === 304 ||
-      response.status < 200
-    ) mode = NO_BODY;
-    else if (response.chunked) mode = CHUNKED;
-    else if (response.contentLength >= 0) mode = LENGTH;
-    else mode = TO_CLOSE;
-
-    const close = head.close || this.#closing() || mode === TO_CLOSE || !pumpDone;
+    const mode = bodyMode(head.method, response);
+    const close = head.close || this.#closing() || mode === TO_CLOSE || !this.#pumpDone;
     if (mode === CHUNKED || mode === TO_CLOSE) {
       this.phase = "stream";
       if (ctx.shuttingDown) {
         this.close();
         return false;
       }
-      if (pumpDone) this.#watchClient();
+      if (this.#pumpDone) this.#watchClient();
     }
 
     let complete = false;
     let clientGone = false;
-    this.#sent = 0;
+    const relay = this.#relay;
+    relay.sent = 0;
     try {
-      const bodyEnd = upstream.start + response.contentLength;
-      if (mode === LENGTH && bodyEnd <= upstream.end && responseHeadIsClean(response, close)) {
-        // The usual small answer, all in hand: one write, straight from the buffer.
-        this.#sent = bodyEnd - responseStart;
-        await client.write(upstream.buf.subarray(responseStart, bodyEnd));
-        upstream.start = bodyEnd;
-      } else {
-        await this.#relayBody(upstream, responseStart, response, mode, close);
-      }
+      await relay.relay(client, upstream, responseStart, response, mode, close, this.#out);
       complete = true;
     } catch (error) {
       // The engine went away mid-response (the client can only be told by a
       // close), or the client did.
       clientGone = !(error instanceof UpstreamClosedError) && !(error instanceof HttpError);
-      if (!clientGone && this.#sent === 0 && !this.#aborted) {
+      if (!clientGone && relay.sent === 0 && !this.#aborted) {
         this.#abort();
         if (pump !== null) await pump.catch(() => {});
         return await this.#badGateway(
@@ -610,7 +564,7 @@ export class ClientConnection {
         );
       }
     }
-    if (!pumpDone) {
+    if (!this.#pumpDone) {
       // The engine answered without reading the whole body: it will not read on.
       this.#abort();
     }
@@ -626,84 +580,11 @@ export class ClientConnection {
       : clientGone || this.#aborted
       ? "client went away"
       : "engine closed the stream";
-    this.#log("info", head.method, target, "allowed", response.status, this.#sent, started, ending);
+    this.#log("info", head.method, target, "allowed", response.status, relay.sent, started, ending);
     return complete && !close && !this.#aborted;
   }
 
-  /** Sends the response head and body to the client, counting bytes in `#sent`. */
-  async #relayBody(
-    upstream: Upstream,
-    responseStart: number,
-    response: ResponseHead,
-    mode: number,
-    close: boolean,
-  ): Promise<void> {
-    const client = this.client;
-    const headEnd = upstream.start;
-    const clean = responseHeadIsClean(response, close);
-    let head: Uint8Array | null = null;
-    if (!clean) {
-      this.#out.reset();
-      writeResponseHead(this.#out, upstream.buf, responseStart, response, close);
-      head = this.#out.view();
-    }
-    // The head, with the body bytes that came with it, in one write.
-    let end: number;
-    if (mode === NO_BODY) end = headEnd;
-    else if (mode === LENGTH) end = headEnd + Math.min(upstream.available, response.contentLength);
-    else if (mode === CHUNKED) {
-      end = this.#decoderFor502().feed(upstream.buf, headEnd, upstream.end);
-    } else end = upstream.end;
-    if (head === null) {
-      this.#sent += end - responseStart;
-      await client.write(upstream.buf.subarray(responseStart, end));
-    } else {
-      this.#out.bytes(upstream.buf, headEnd, end);
-      this.#sent += this.#out.length;
-      await client.write(this.#out.view());
-    }
-    upstream.start = end;
-    let left = mode === LENGTH ? response.contentLength - (end - headEnd) : 0;
-    const done = () =>
-      mode === NO_BODY || (mode === LENGTH && left === 0) ||
-      (mode === CHUNKED && this.#responseDecoder!.done);
-    if (done()) return;
-
-    // The rest: the next read proceeds while the previous piece is written.
-    const relay = new Relay(upstream, client);
-    for (;;) {
-      upstream.reset();
-      if (!(await upstream.fill())) {
-        if (mode === TO_CLOSE && upstream.error === null) break;
-        throw new UpstreamClosedError(true);
-      }
-      if (mode === LENGTH) {
-        end = upstream.start + Math.min(upstream.available, left);
-        left -= end - upstream.start;
-      } else if (mode === CHUNKED) {
-        end = this.#responseDecoder!.feed(upstream.buf, upstream.start, upstream.end);
-      } else {
-        end = upstream.end;
-      }
-      this.#sent += end - upstream.start;
-      await relay.send(end);
-      if (done()) break;
-    }
-    await relay.flush();
-  }
-
-  /** A fresh decoder for an engine response's chunked body. */
-  #decoderFor502(): ChunkedDecoder {
-    this.#responseDecoder = new ChunkedDecoder(502);
-    return this.#responseDecoder;
-  }
-
-  /**
-   * The engine switched protocols (`docker attach`, `exec`, BuildKit sessions):
-   * relay bytes both ways until both sides are done. When one side closes its
-   * write half, only the write half of the other side is closed, so the other
-   * direction keeps flowing to its end.
-   */
+  /** The engine switched protocols: the connection becomes a tunnel until both sides end. */
   async #tunnel(
     upstream: Upstream,
     responseStart: number,
@@ -724,22 +605,19 @@ export class ClientConnection {
       await client.write(upstream.buf.subarray(responseStart, upstream.start));
     }
     // Bytes already read past the engine's head, then past the client's request,
-    // go first; `pipe` starts with what each buffer holds.
+    // go first.
     client.ensureCapacity(TUNNEL_BUFFER);
     upstream.ensureCapacity(TUNNEL_BUFFER);
-    const [toEngine, toClient] = await Promise.all([
-      pipe(client, upstream),
-      pipe(upstream, client),
-    ]);
+    const totals = await tunnel(client, upstream, false);
     this.#log(
       "info",
       head.method,
       target,
       "allowed",
       response.status,
-      toClient,
+      totals.toClient,
       started,
-      `tunnel closed, ${toEngine}B to the engine`,
+      `tunnel closed, ${totals.toEngine}B to the engine`,
     );
     return false;
   }
@@ -856,31 +734,4 @@ function hasField(buf: Uint8Array, head: RequestHead, lowerName: string): boolea
     }
   }
   return false;
-}
-
-/**
- * Copies bytes from `from` to `to` until `from` ends, starting with what `from`
- * has buffered. At a clean end only `to`'s write half is closed; on an error
- * both sides are closed. Returns the bytes copied.
- */
-async function pipe(from: BufferedConn, to: BufferedConn): Promise<number> {
-  const relay = new Relay(from, to);
-  let total = 0;
-  try {
-    for (;;) {
-      if (from.available > 0) {
-        total += from.available;
-        await relay.send(from.end);
-      }
-      from.reset();
-      if (!(await from.fill())) break;
-    }
-    await relay.flush();
-    if (from.error !== null) throw from.error;
-    to.closeWrite();
-  } catch {
-    from.close();
-    to.close();
-  }
-  return total;
 }
