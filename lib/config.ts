@@ -4,7 +4,12 @@
  * the environment and the arguments in.
  */
 import { parseFlags } from "./cli_args.ts";
-import { FLAG_NAMES, flagDefault, type Flags } from "./flags.ts";
+import { closest } from "./suggest.ts";
+import { ADMISSION_SETTING_NAMES } from "./admission/admission_settings.ts";
+import { environmentPolicy } from "./policy/env_policy.ts";
+import { FLAG_NAMES, flagDefault, type Flags } from "./policy/flags.ts";
+import type { Mode, Policy } from "./policy/profile.ts";
+import { PROFILE_SETTING_NAMES, SettingError } from "./policy/profile_settings.ts";
 import { defaultListenAddress, type ListenAddress, parseListenList } from "./listen_address.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from "./timestamp.ts";
@@ -27,7 +32,14 @@ export interface Limits {
 }
 
 export interface Config {
+  /** The switches from the environment (what the start-up summary shows without a policy file). */
   flags: Flags;
+  /** The policy from the environment: one profile for every client. */
+  policy: Policy;
+  /** `POLICY_FILE`/`--policy`: the policy file, which then decides instead. */
+  policyFile: string | null;
+  /** `MODE`: `audit` forwards what would be denied (and logs it), in every profile. */
+  mode: Mode;
   socketPath: string;
   listen: ListenAddress[];
   /** Whether `listen` was given (`LISTEN`/`--listen`) rather than the default. */
@@ -65,6 +77,8 @@ const SETTINGS = {
   MAX_REQUEST_LINE: { flag: "max-request-line", fallback: "8192" },
   MAX_HEADER_SIZE: { flag: "max-header-size", fallback: "65536" },
   MAX_HEADERS: { flag: "max-headers", fallback: "100" },
+  POLICY_FILE: { flag: "policy", fallback: "" },
+  MODE: { flag: "mode", fallback: "enforce" },
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
@@ -102,31 +116,8 @@ function parseCount(name: string, value: string, min: number): number {
   return Number(value);
 }
 
-function editDistance(a: string, b: string): number {
-  const row = Array.from({ length: b.length + 1 }, (_, i) => i);
-  for (let i = 1; i <= a.length; i++) {
-    let diagonal = row[0];
-    row[0] = i;
-    for (let j = 1; j <= b.length; j++) {
-      const above = row[j];
-      row[j] = Math.min(row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] === b[j - 1] ? 0 : 1));
-      diagonal = above;
-    }
-  }
-  return row[b.length];
-}
-
 function suggestion(name: string): string {
-  let best = "";
-  let bestDistance = 4;
-  for (const candidate of FLAG_NAMES) {
-    const distance = editDistance(name, candidate);
-    if (distance < bestDistance) {
-      best = candidate;
-      bestDistance = distance;
-    }
-  }
-  return best === "" ? "" : ` (did you mean ${best}?)`;
+  return closest(name, FLAG_NAMES);
 }
 
 const FLAG_SPEC = {
@@ -161,6 +152,10 @@ Options (each wins over its environment variable):
   --max-request-line <n>   MAX_REQUEST_LINE: bytes (default 8192)
   --max-header-size <n>    MAX_HEADER_SIZE: bytes (default 65536)
   --max-headers <n>        MAX_HEADERS: header fields (default 100)
+  --policy <file>          POLICY_FILE: a policy file (YAML or JSON) with a profile per
+                           client; it decides instead of the switches
+  --mode <mode>            MODE: enforce, or audit (forward what would be denied and
+                           log it as would-deny) (default enforce)
   -h, --help               print this help
   -V, --version            print the version
 `;
@@ -207,7 +202,7 @@ export function parseConfig(
   override: (name: SettingName) => string | undefined = () => undefined,
 ): { config: Config; warnings: string[] } {
   const warnings: string[] = [];
-  const known = new Set(FLAG_NAMES);
+  const known = new Set([...FLAG_NAMES, ...ADMISSION_SETTING_NAMES]);
   for (const name of Object.keys(env)) {
     if ((name.startsWith("ALLOW_") || name.startsWith("LIBPOD_")) && !known.has(name)) {
       throw new ConfigError(`Unknown setting ${name}${suggestion(name)}`);
@@ -274,9 +269,44 @@ export function parseConfig(
     maxConnections: parseCount(label("MAX_CONNECTIONS"), setting("MAX_CONNECTIONS"), 1),
   };
 
+  const mode = setting("MODE").trim().toLowerCase();
+  if (mode !== "enforce" && mode !== "audit") {
+    throw new ConfigError(`Invalid value for ${label("MODE")}: use enforce or audit`);
+  }
+  const policyFile = setting("POLICY_FILE").trim() || null;
+  const profileValues: Record<string, string> = {};
+  for (const name of PROFILE_SETTING_NAMES) {
+    if (env[name] !== undefined) profileValues[name] = env[name];
+  }
+  let policy: Policy;
+  try {
+    policy = environmentPolicy(profileValues, mode);
+  } catch (error) {
+    if (error instanceof SettingError) throw new ConfigError(error.message);
+    throw error;
+  }
+  if (policyFile !== null) {
+    // The image bakes the drop-in defaults into its environment: only a
+    // setting that changes them was meant, and is now in the wrong place.
+    for (const [name, value] of Object.entries(profileValues)) {
+      const isDefault = FLAG_NAMES.includes(name)
+        ? flags[name] === flagDefault(name)
+        : name === "HOST_ACCESS" && /^\s*(1|true|yes|on)\s*$/i.test(value);
+      if (!isDefault) {
+        warnings.push(
+          `${name}=${value} in the environment is ignored: the policy file ${policyFile} ` +
+            "decides (write it in a profile there)",
+        );
+      }
+    }
+  }
+
   return {
     config: {
       flags: Object.freeze(flags),
+      policy,
+      policyFile,
+      mode,
       socketPath,
       listen,
       listenGiven: listenText.trim() !== "",

@@ -92,6 +92,17 @@ export function writeRequestHead(
   head: RequestHead,
   options: ForwardOptions,
 ): void {
+  writeRequestFields(out, buf, head, options);
+  writeFraming(out, head, options.upgrade, head.chunked ? -2 : head.contentLength);
+}
+
+/** The request line, `Host` and the client's end-to-end fields: all but the framing. */
+export function writeRequestFields(
+  out: ByteWriter,
+  buf: Uint8Array,
+  head: RequestHead,
+  options: ForwardOptions,
+): void {
   if (options.requestLine) out.bytes(options.requestLine);
   else out.ascii(head.method + " " + options.target + " HTTP/1.1\r\nHost: " + ENGINE_HOST + "\r\n");
   const { fields, kinds } = head;
@@ -104,9 +115,22 @@ export function writeRequestHead(
     out.bytes(buf, fields[f + 2], fields[f + 3]);
     out.ascii("\r\n");
   }
-  if (head.chunked) out.ascii("Transfer-Encoding: chunked\r\n");
-  else if (head.contentLength >= 0) out.ascii("Content-Length: " + head.contentLength + "\r\n");
-  if (options.upgrade && head.upgrade !== "") {
+}
+
+/**
+ * Ends the head with the proxy's own framing: `length` bytes of body
+ * (`Content-Length`, left out when -1: no body), or -2 for chunked; then the
+ * upgrade the client asked for, when it is passed on.
+ */
+export function writeFraming(
+  out: ByteWriter,
+  head: RequestHead,
+  upgrade: boolean,
+  length: number,
+): void {
+  if (length === -2) out.ascii("Transfer-Encoding: chunked\r\n");
+  else if (length >= 0) out.ascii("Content-Length: " + length + "\r\n");
+  if (upgrade && head.upgrade !== "") {
     out.ascii("Connection: Upgrade\r\nUpgrade: " + head.upgrade + "\r\n");
   }
   out.ascii("\r\n");

@@ -3,22 +3,28 @@
  * bottom in `#exchange`:
  *
  *   read the head (strict HTTP/1.1, limits, timeouts)
- *   -> canonical target (or 400)
- *   -> policy (or 403, every denial through `#deny`)
+ *   -> the client's profile (by listener, address or client container)
+ *   -> canonical target and Engine API route (or 400, or 403)
+ *   -> the profile's decision: switches, rules, query constraints (or 403;
+ *      in audit mode forwarded and logged as would-deny)
  *   -> forward the canonical request and its re-framed body to the engine
  *   -> relay the response, or turn the connection into a tunnel once the
  *      engine has switched protocols.
  *
- * Each request on a keep-alive or pipelined connection is decided on its own,
- * and the engine is only ever sent bytes the proxy wrote itself.
+ * Every denial goes through `#deny`, every malformed request through
+ * `#refuse`. Each request on a keep-alive or pipelined connection is decided
+ * on its own, and the engine is only ever sent bytes the proxy wrote itself.
  */
 import type { BufferedConn } from "./buffered_conn.ts";
 import { BufferedConn as Conn } from "./buffered_conn.ts";
 import { ByteWriter } from "./byte_writer.ts";
+import type { ClientDirectory } from "./client_directory.ts";
 import type { Limits } from "./config.ts";
-import type { Flags } from "./flags.ts";
-import { writeRequestHead, writeResponseHead } from "./forward_head.ts";
+import { engineHealth, HEALTHCHECK_HEADER } from "./engine_health.ts";
+import { writeFraming, writeRequestFields, writeResponseHead } from "./forward_head.ts";
 import {
+  CONTENT_TYPE,
+  fieldValue,
   HeadScanner,
   HttpError,
   latin1,
@@ -29,7 +35,9 @@ import {
   type ResponseHead,
 } from "./http_head.ts";
 import type { Logger, LogLevel } from "./log.ts";
-import { type Decision, explainDenial } from "./policy.ts";
+import { parseAddress } from "./policy/cidr.ts";
+import type { ClientContainer, Profile } from "./policy/profile.ts";
+import { selectProfile } from "./policy/profile.ts";
 import { hasBody, RequestBody } from "./request_body.ts";
 import type { RequestTarget } from "./request_target.ts";
 import {
@@ -40,16 +48,17 @@ import {
   TO_CLOSE,
   UpstreamClosedError,
 } from "./response_relay.ts";
-import type { RouteCache } from "./route_cache.ts";
+import type { ActivePolicy, RouteCache } from "./route_cache.ts";
 import { CONTINUE_100, errorResponse, plainResponse } from "./responses.ts";
 import { after } from "./timer.ts";
 import { tunnel } from "./tunnel.ts";
 import { EngineUnavailableError, type Upstream, type UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyContext {
-  flags: Flags;
-  /** Memoized canonical targets and decisions for `flags`. */
-  routes: RouteCache;
+  /** The policy in force; a reload replaces it, and each connection follows on its next request. */
+  active: ActivePolicy;
+  /** Resolves client addresses to containers, for profiles that match by client container. */
+  clients: ClientDirectory | null;
   limits: Limits;
   logger: Logger;
   pool: UpstreamPool;
@@ -64,8 +73,6 @@ const TUNNEL_BUFFER = 64 * 1024;
 const LINGER_MS = 1000;
 const LINGER_BYTES = 1 << 20;
 const RESPONSE_LIMITS = { maxRequestLine: 8192, maxHeaderBytes: 64 * 1024, maxHeaderCount: 500 };
-const HEALTHCHECK_HEADER = "x-socket-proxy-healthcheck";
-const HEALTH_REQUEST = new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n");
 
 const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
 
@@ -82,24 +89,48 @@ function shorten(text: string): string {
 }
 
 /** `host:port` of a client, IPv4-mapped IPv6 shown as IPv4. */
-export function describePeer(addr: Deno.Addr): { peer: string; local: boolean } {
+export function describePeer(
+  addr: Deno.Addr,
+): { peer: string; local: boolean; host: string | null } {
   if (addr.transport === "unix" || addr.transport === "unixpacket") {
-    return { peer: "unix", local: true };
+    return { peer: "unix", local: true, host: null };
   }
-  if (addr.transport !== "tcp" && addr.transport !== "udp") return { peer: "?", local: false };
+  if (addr.transport !== "tcp" && addr.transport !== "udp") {
+    return { peer: "?", local: false, host: null };
+  }
   const host = addr.hostname.startsWith("::ffff:") ? addr.hostname.slice(7) : addr.hostname;
   const local = host === "::1" || host.startsWith("127.");
-  return { peer: host.includes(":") ? `[${host}]:${addr.port}` : `${host}:${addr.port}`, local };
+  return {
+    peer: host.includes(":") ? `[${host}]:${addr.port}` : `${host}:${addr.port}`,
+    local,
+    host,
+  };
+}
+
+/** Whether a request body is a form, whose fields the engine would merge into the query. */
+function isFormBody(buf: Uint8Array, head: RequestHead): boolean {
+  if (!hasBody(head)) return false;
+  for (let i = 0; i < head.count; i++) {
+    if (head.kinds[i] !== CONTENT_TYPE) continue;
+    const type = fieldValue(buf, head, i).toLowerCase().trim();
+    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
+      return true;
+    }
+  }
+  return false;
 }
 
 export class ClientConnection {
   readonly client: BufferedConn;
   readonly peer: string;
   readonly local: boolean;
+  /** The listener it came in on, as `LISTEN` writes it. */
+  readonly listener: string;
   phase: Phase = "idle";
   /** When an idle or partial head expires (ms since epoch), 0 for never. */
   deadline = 0;
   #ctx: ProxyContext;
+  #host: string | null;
   #scanner = new HeadScanner();
   #responseScanner = new HeadScanner();
   #out = new ByteWriter(512);
@@ -117,13 +148,29 @@ export class ClientConnection {
   #upgrading = false;
   /** The request body turned out malformed while it was being forwarded. */
   #bodyError: HttpError | null = null;
+  // The profile, chosen for the policy in force when the connection's last
+  // request began, and what the current request was decided as.
+  #active: ActivePolicy | null = null;
+  #routes: RouteCache | null = null;
+  #container: ClientContainer | null = null;
+  #operation: string | null = null;
+  /** `allowed`, or `would-deny` in audit mode. */
+  #verdict = "allowed";
+  #note: string | undefined = undefined;
 
-  constructor(conn: Deno.Conn, ctx: ProxyContext) {
+  constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
     this.client = new Conn(conn, CLIENT_BUFFER);
-    const { peer, local } = describePeer(conn.remoteAddr);
+    const { peer, local, host } = describePeer(conn.remoteAddr);
     this.peer = peer;
     this.local = local;
+    this.#host = host;
+    this.listener = listener;
     this.#ctx = ctx;
+  }
+
+  /** The profile of the request in flight (or of the last one). */
+  get profile(): Profile | null {
+    return this.#routes?.profile ?? null;
   }
 
   /** Serves requests until the connection ends; never throws. */
@@ -175,35 +222,10 @@ export class ClientConnection {
   async #exchange(): Promise<boolean> {
     const ctx = this.#ctx;
     const client = this.client;
-    const limits = ctx.limits;
 
     // 1. Read the request head.
-    client.shrink();
-    this.phase = "idle";
-    this.#aborted = false;
-    this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
-    this.#scanner.reset(client.start);
-    let headEnd: number;
-    try {
-      for (;;) {
-        headEnd = this.#scanner.scan(client.buf, client.end, limits);
-        if (headEnd >= 0) break;
-        if (this.#closeAfter || ctx.shuttingDown) return false;
-        if (this.phase === "idle" && this.#scanner.started) {
-          this.phase = "head";
-          this.deadline = limits.headerTimeoutMs > 0 ? Date.now() + limits.headerTimeoutMs : 0;
-        }
-        if (client.end === client.buf.length && client.start > 0) {
-          this.#scanner.shift(client.compact());
-        }
-        if (!(await client.fill())) return false;
-      }
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      await this.#refuse(error, null, performance.now());
-      return false;
-    }
-    if ((this.phase as Phase) === "closed") return false;
+    const headEnd = await this.#readHead();
+    if (headEnd < 0) return false;
     const started = performance.now();
 
     // 2. Parse it strictly.
@@ -218,40 +240,114 @@ export class ClientConnection {
     this.#head = head;
     this.phase = "request";
     this.deadline = 0;
+    this.#operation = null;
+    this.#verdict = "allowed";
+    this.#note = undefined;
 
-    // 3. The canonical target (what is checked is what is forwarded), and
-    // 4. the policy's decision on it.
-    const route = ctx.routes.route(head.method, head.target, head.upgrade !== "");
+    // 3. The client's profile: once per connection, again after a reload.
+    const routes = ctx.active === this.#active ? this.#routes! : await this.#chooseProfile();
+
+    // 4. The canonical target (what is checked is what is forwarded), the
+    // Engine API route it names, and the profile's decision on it.
+    const route = routes.route(head.method, head.target, head.upgrade !== "");
+    client.start = headEnd; // the head's fields stay readable until the body is read
     if (route.error !== null) {
-      client.start = headEnd;
       await this.#refuse(new HttpError(400, route.error), head, started);
       return false;
     }
+    const target = route.target!;
 
     // The proxy's own health check, for local clients only.
     if (
-      this.local && route.target!.path === "/_ping" &&
-      (head.method === "GET" || head.method === "HEAD") && head.contentLength <= 0 &&
-      !head.chunked && hasField(client.buf, head, HEALTHCHECK_HEADER)
+      this.local && target.path === "/_ping" &&
+      (head.method === "GET" || head.method === "HEAD") && !hasBody(head) &&
+      hasField(client.buf, head, HEALTHCHECK_HEADER)
     ) {
-      client.start = headEnd;
       return await this.#healthcheck(head, started);
     }
 
-    if (!route.decision!.allowed) {
-      client.start = headEnd;
-      return await this.#deny(head, route.target!, route.decision!, started);
+    const decision = route.decision!;
+    this.#operation = decision.operation;
+    if (!decision.forward) {
+      return await this.#deny(head, target, decision.status, decision.reason, started);
+    }
+    if (decision.readsQuery && isFormBody(client.buf, head)) {
+      return await this.#deny(
+        head,
+        target,
+        403,
+        "with a form body, whose fields the engine would read as query parameters the policy " +
+          "checked: send no form body",
+        started,
+      );
+    }
+    if (decision.denied) {
+      this.#verdict = "would-deny";
+      this.#note = decision.reason;
     }
 
     // 5. Forward.
     this.#out.reset();
-    writeRequestHead(this.#out, client.buf, head, {
+    writeRequestFields(this.#out, client.buf, head, {
       target: route.forward,
       requestLine: route.requestLine!,
       upgrade: true,
     });
-    client.start = headEnd;
-    return await this.#forward(head, route.forward, started);
+    writeFraming(this.#out, head, true, head.chunked ? -2 : head.contentLength);
+    return await this.#forward(head, route.forward, started, decision.oneWay);
+  }
+
+  /** Reads until a whole request head is buffered; returns its end, or -1 when the connection ends. */
+  async #readHead(): Promise<number> {
+    const ctx = this.#ctx;
+    const client = this.client;
+    const limits = ctx.limits;
+    client.shrink();
+    this.phase = "idle";
+    this.#aborted = false;
+    this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
+    this.#scanner.reset(client.start);
+    try {
+      for (;;) {
+        const headEnd = this.#scanner.scan(client.buf, client.end, limits);
+        if (headEnd >= 0) return (this.phase as Phase) === "closed" ? -1 : headEnd;
+        if (this.#closeAfter || ctx.shuttingDown) return -1;
+        if (this.phase === "idle" && this.#scanner.started) {
+          this.phase = "head";
+          this.deadline = limits.headerTimeoutMs > 0 ? Date.now() + limits.headerTimeoutMs : 0;
+        }
+        if (client.end === client.buf.length && client.start > 0) {
+          this.#scanner.shift(client.compact());
+        }
+        if (!(await client.fill())) return -1;
+      }
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      await this.#refuse(error, null, performance.now());
+      return -1;
+    }
+  }
+
+  /**
+   * Chooses the profile for the policy in force: by listener, address and,
+   * when some profile needs it, the client container the engine reports.
+   */
+  async #chooseProfile(): Promise<RouteCache> {
+    const active = this.#ctx.active;
+    const policy = active.policy;
+    let container: ClientContainer | null | undefined = undefined;
+    if (policy.usesContainers && this.#host !== null && this.#ctx.clients !== null) {
+      container = await this.#ctx.clients.lookup(this.#host);
+    }
+    this.#container = container ?? null;
+    const profile = selectProfile(policy, {
+      listener: this.listener,
+      address: this.#host === null ? null : parseAddress(this.#host),
+      container,
+    });
+    this.#active = active;
+    this.#routes = active.routes(profile);
+    return this.#routes;
   }
 
   /** Answers a malformed request and closes the connection. */
@@ -271,24 +367,31 @@ export class ClientConnection {
     );
   }
 
-  /** Every denial goes through here: 403 with Docker's error body. */
+  /**
+   * Every denial goes through here: 403 (400 for a query the engine would read
+   * ambiguously) with Docker's error body, naming the request, its operation
+   * and what would allow it.
+   */
   async #deny(
     head: RequestHead,
     target: RequestTarget,
-    decision: Decision,
+    status: number,
+    reason: string,
     started: number,
   ): Promise<boolean> {
-    const reason = explainDenial(this.#ctx.flags, decision);
-    const message = `Forbidden by socket-proxy: ${head.method} ${target.path} ${reason}`;
+    const operation = this.#operation === null ? "" : ` (${this.#operation})`;
+    const message = status === 400
+      ? `Refused by socket-proxy: ${head.method} ${target.path}${operation}: ${reason}`
+      : `Forbidden by socket-proxy: ${head.method} ${target.path}${operation} ${reason}`;
     // A body the proxy will not read leaves the connection out of step: close it.
-    const close = head.chunked || head.contentLength > 0 || head.close || this.#closing();
-    const bytes = errorResponse(403, message, { close, head: head.method === "HEAD" });
+    const close = hasBody(head) || head.close || this.#closing();
+    const bytes = errorResponse(status, message, { close, head: head.method === "HEAD" });
     this.#log(
       "warning",
       head.method,
       target.path + target.query,
       "denied",
-      403,
+      status,
       bytes.length,
       started,
       reason,
@@ -485,7 +588,12 @@ export class ClientConnection {
     }
   }
 
-  async #forward(head: RequestHead, target: string, started: number): Promise<boolean> {
+  async #forward(
+    head: RequestHead,
+    target: string,
+    started: number,
+    oneWay: boolean,
+  ): Promise<boolean> {
     const ctx = this.#ctx;
     const client = this.client;
     this.#upgrading = head.upgrade !== "";
@@ -528,7 +636,7 @@ export class ClientConnection {
         );
       }
       if (pump !== null) await pump.catch(() => {});
-      return await this.#tunnel(upstream, responseStart, response, head, target, started);
+      return await this.#tunnel(upstream, responseStart, response, head, target, started, oneWay);
     }
 
     const mode = bodyMode(head.method, response);
@@ -592,6 +700,7 @@ export class ClientConnection {
     head: RequestHead,
     target: string,
     started: number,
+    oneWay: boolean,
   ): Promise<boolean> {
     const client = this.client;
     this.phase = "tunnel";
@@ -608,7 +717,7 @@ export class ClientConnection {
     // go first.
     client.ensureCapacity(TUNNEL_BUFFER);
     upstream.ensureCapacity(TUNNEL_BUFFER);
-    const totals = await tunnel(client, upstream, false);
+    const totals = await tunnel(client, upstream, oneWay);
     this.#log(
       "info",
       head.method,
@@ -617,7 +726,9 @@ export class ClientConnection {
       response.status,
       totals.toClient,
       started,
-      `tunnel closed, ${totals.toEngine}B to the engine`,
+      oneWay
+        ? "tunnel closed, nothing from the client passed (stdin not allowed)"
+        : `tunnel closed, ${totals.toEngine}B to the engine`,
     );
     return false;
   }
@@ -652,43 +763,18 @@ export class ClientConnection {
 
   /** Answers the `healthcheck` command: 200 when the engine answers `/_ping`, 503 when not. */
   async #healthcheck(head: RequestHead, started: number): Promise<boolean> {
-    let healthy = false;
-    let detail = "";
-    try {
-      const upstream = await this.#ctx.pool.connect();
-      try {
-        await upstream.write(HEALTH_REQUEST);
-        while (upstream.available < 12 && (await upstream.fill()));
-        const status = latin1(upstream.buf, upstream.start, upstream.start + 12);
-        healthy = status === "HTTP/1.1 200" || status === "HTTP/1.0 200";
-        detail = healthy ? "" : `engine answered ${status.slice(9) || "nothing"}`;
-      } finally {
-        this.#ctx.pool.destroy(upstream);
-      }
-    } catch (error) {
-      detail = (error as Error).message;
-    }
-    const status = healthy ? 200 : 503;
+    const { healthy, detail } = await engineHealth(this.#ctx.pool);
+    const options = { head: head.method === "HEAD", close: head.close };
     const bytes = healthy
-      ? plainResponse(200, "OK", { head: head.method === "HEAD", close: head.close })
-      : errorResponse(503, `Docker engine unavailable: ${detail}`, {
-        head: head.method === "HEAD",
-        close: head.close,
-      });
-    this.#log(
-      "debug",
-      head.method,
-      "/_ping",
-      "healthcheck",
-      status,
-      bytes.length,
-      started,
-      detail || undefined,
-    );
+      ? plainResponse(200, "OK", options)
+      : errorResponse(503, `Docker engine unavailable: ${detail}`, options);
+    const status = healthy ? 200 : 503;
+    this.#log("debug", head.method, "/_ping", "healthcheck", status, bytes.length, started, detail);
     await this.client.write(bytes);
     return !head.close;
   }
 
+  /** One access log line: the request, what was decided, the answer, and who asked. */
   #log(
     level: LogLevel,
     method: string,
@@ -700,25 +786,38 @@ export class ClientConnection {
     reason?: string,
   ): void {
     const logger = this.#ctx.logger;
+    if (decision === "allowed" && this.#verdict !== "allowed") {
+      decision = this.#verdict;
+      reason = reason === undefined ? this.#note : `${this.#note}; ${reason}`;
+      if (level === "info") level = "warning";
+    }
     if (!logger.enabled(level)) return;
     const ms = Math.round((performance.now() - started) * 10) / 10;
+    const profile = this.#routes?.profile;
+    const profileName = profile?.file === null ? undefined : profile?.name || undefined;
+    const container = this.#container?.name;
     if (logger.format === "json") {
       logger.log(level, "request", {
         client: this.peer,
+        container,
+        listener: this.listener || undefined,
+        profile: profileName,
         method,
         path: target,
+        operation: this.#operation ?? undefined,
         decision,
         status,
         bytes,
         ms,
-        reason,
+        reason: reason || undefined,
       });
       return;
     }
     logger.log(
       level,
-      `${this.peer} ${method} ${target} ${decision} ${status} ${bytes}B ${ms}ms` +
-        (reason ? " " + reason : ""),
+      `${this.peer}${container ? ` (${container})` : ""} ${method} ${target}` +
+        `${this.#operation ? ` (${this.#operation})` : ""} ${decision} ${status} ${bytes}B ${ms}ms` +
+        (profileName ? ` profile=${profileName}` : "") + (reason ? " " + reason : ""),
     );
   }
 }

@@ -7,11 +7,18 @@ import { formatListenAddress, type ListenAddress } from "./listen_address.ts";
 import type { Logger } from "./log.ts";
 import { ClientConnection, type ProxyContext } from "./proxy_connection.ts";
 import { errorResponse } from "./responses.ts";
-import { RouteCache } from "./route_cache.ts";
+import { ClientDirectory } from "./client_directory.ts";
+import type { Policy } from "./policy/profile.ts";
+import { ActivePolicy } from "./route_cache.ts";
+import { routeMatcher } from "./routes/engine_routes.ts";
 import { after, sleep } from "./timer.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyServer {
+  /** The policy in force. */
+  readonly policy: Policy;
+  /** Puts `policy` in force: requests decided from now on get it, those in flight keep theirs. */
+  setPolicy(policy: Policy): void;
   /** The addresses actually bound (ports resolved when 0 was asked for). */
   readonly addresses: ListenAddress[];
   readonly pool: UpstreamPool;
@@ -28,6 +35,8 @@ export interface ProxyServer {
 
 export interface StartOptions {
   logger: Logger;
+  /** The policy from a policy file; the environment's otherwise. */
+  policy?: Policy;
 }
 
 const SWEEP_INTERVAL_MS = 250;
@@ -79,9 +88,10 @@ function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddr
 export async function startProxy(config: Config, options: StartOptions): Promise<ProxyServer> {
   const { logger } = options;
   const pool = new UpstreamPool(config.socketPath);
+  const policy = options.policy ?? config.policy;
   const ctx: ProxyContext = {
-    flags: config.flags,
-    routes: new RouteCache(config.flags),
+    active: new ActivePolicy(policy, routeMatcher()),
+    clients: null,
     limits: config.limits,
     logger,
     pool,
@@ -133,7 +143,9 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     });
   };
 
-  const accept = async (listener: Deno.Listener) => {
+  // Profiles name listeners as `LISTEN` writes them.
+  const labels = config.listen.map(formatListenAddress);
+  const accept = async (listener: Deno.Listener, label: string) => {
     for (;;) {
       let conn: Deno.Conn;
       try {
@@ -153,7 +165,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
         continue;
       }
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
-      const client = new ClientConnection(conn, ctx);
+      const client = new ClientConnection(conn, ctx, label);
       connections.add(client);
       const task = client.serve().finally(() => {
         connections.delete(client);
@@ -163,7 +175,14 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       tasks.add(task);
     }
   };
-  const acceptors = listeners.map(accept);
+  const acceptors = listeners.map((listener, i) => accept(listener, labels[i]));
+  const useClients = (next: Policy) => {
+    if (next.usesContainers && ctx.clients === null) {
+      ctx.clients = new ClientDirectory(pool, logger);
+      ctx.clients.start();
+    }
+  };
+  useClients(policy);
 
   // Idle and header timeouts, and idle engine connections, are swept a few
   // times a second rather than timed one by one.
@@ -199,6 +218,13 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   return {
     addresses,
     pool,
+    get policy() {
+      return ctx.active.policy;
+    },
+    setPolicy(next: Policy) {
+      useClients(next);
+      ctx.active = new ActivePolicy(next, ctx.active.matcher);
+    },
     get connectionCount() {
       return connections.size;
     },
@@ -215,6 +241,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       await allClosed;
       sweeping = false;
+      await ctx.clients?.stop();
       pool.discardIdle();
     },
     async close() {
@@ -223,7 +250,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       sweeping = false;
       pool.discardIdle();
-      await Promise.all([...acceptors, ...tasks]);
+      await Promise.all([...acceptors, ...tasks, ctx.clients?.stop()]);
       pool.discardIdle();
     },
   };

@@ -7,7 +7,7 @@ import {
   LIBPOD_CONTAINER_ACTION_FLAGS,
   LIBPOD_POD_ACTION_FLAGS,
   LIBPOD_SECTIONS,
-} from "./flags.ts";
+} from "./policy/flags.ts";
 import { formatListenAddress, type ListenAddress } from "./listen_address.ts";
 
 function onOf(config: Config, names: Iterable<string>): string {

@@ -13,7 +13,7 @@ import { ByteWriter } from "../lib/byte_writer.ts";
 import { parseConfig } from "../lib/config.ts";
 import { writeRequestHead } from "../lib/forward_head.ts";
 import { HeadScanner, latin1, parseRequestHead } from "../lib/http_head.ts";
-import { evaluatePolicy } from "../lib/policy.ts";
+import { evaluatePolicy } from "../lib/policy/switches.ts";
 import { isTargetError, parseRequestTarget } from "../lib/request_target.ts";
 import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";

@@ -8,10 +8,10 @@
 import { ByteWriter } from "../../lib/byte_writer.ts";
 import { ChunkedDecoder, LAST_CHUNK, writeChunkHeader } from "../../lib/chunked.ts";
 import type { Limits } from "../../lib/config.ts";
-import type { Flags } from "../../lib/flags.ts";
+import type { Flags } from "../../lib/policy/flags.ts";
 import { writeRequestHead } from "../../lib/forward_head.ts";
 import { HeadScanner, HttpError, latin1, parseRequestHead } from "../../lib/http_head.ts";
-import { evaluatePolicy } from "../../lib/policy.ts";
+import { evaluatePolicy } from "../../lib/policy/switches.ts";
 import { isTargetError, parseRequestTarget } from "../../lib/request_target.ts";
 
 /** The class of an answer: forwarded (2xx from the engine), denied (403), refused (other), 100. */

@@ -6,7 +6,7 @@ import {
   parseConfig,
   parseDuration,
 } from "../../lib/config.ts";
-import { FLAG_NAMES } from "../../lib/flags.ts";
+import { FLAG_NAMES } from "../../lib/policy/flags.ts";
 
 Deno.test("parseConfig() uses linuxserver's defaults", () => {
   const { config, warnings } = parseConfig({});

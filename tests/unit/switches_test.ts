@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { makeFlags } from "../../lib/flags.ts";
-import { evaluatePolicy, explainDenial } from "../../lib/policy.ts";
+import { makeFlags } from "../../lib/policy/flags.ts";
+import { evaluatePolicy, explainDenial } from "../../lib/policy/switches.ts";
 import { isTargetError, parseRequestTarget } from "../../lib/request_target.ts";
 
 type Case = [

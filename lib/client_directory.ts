@@ -1,0 +1,131 @@
+/**
+ * Which container a client connects from, for profiles that match by client
+ * container name or labels. Container addresses change on every restart, so
+ * the proxy asks the engine (as wollomatic's proxy does): the running
+ * containers' network addresses, cached, and refreshed when the engine reports
+ * a container or network event — or when an unknown address connects and the
+ * cache is more than a second old.
+ */
+import { engineJson, engineLines } from "./engine_client.ts";
+import type { Logger } from "./log.ts";
+import { parseAddress } from "./policy/cidr.ts";
+import type { ClientContainer } from "./policy/profile.ts";
+import { after } from "./timer.ts";
+import type { UpstreamPool } from "./upstream_pool.ts";
+
+interface ListedContainer {
+  Id: string;
+  Names?: string[];
+  Labels?: Record<string, string> | null;
+  NetworkSettings?: {
+    Networks?: Record<string, { IPAddress?: string; GlobalIPv6Address?: string } | null> | null;
+  } | null;
+}
+
+const EVENTS = "/events?filters=" +
+  encodeURIComponent(JSON.stringify({ type: ["container", "network"] }));
+const STALE_MS = 1000;
+
+/** An address in one canonical text form, so IPv6 spellings compare equal. */
+export function addressKey(text: string): string | null {
+  const bytes = parseAddress(text);
+  return bytes === null ? null : bytes.join(".");
+}
+
+/** Running containers by network address, from a `GET /containers/json` answer. */
+export function indexContainers(list: readonly ListedContainer[]): Map<string, ClientContainer> {
+  const byAddress = new Map<string, ClientContainer>();
+  for (const item of list) {
+    const container: ClientContainer = {
+      id: item.Id,
+      name: (item.Names?.[0] ?? "").replace(/^\//, ""),
+      labels: Object.freeze({ ...(item.Labels ?? {}) }),
+    };
+    for (const network of Object.values(item.NetworkSettings?.Networks ?? {})) {
+      for (const address of [network?.IPAddress, network?.GlobalIPv6Address]) {
+        const key = address ? addressKey(address) : null;
+        if (key !== null) byAddress.set(key, container);
+      }
+    }
+  }
+  return byAddress;
+}
+
+export class ClientDirectory {
+  #pool: UpstreamPool;
+  #logger: Logger;
+  #byAddress = new Map<string, ClientContainer>();
+  #dirty = true;
+  #refreshed = 0;
+  #refreshing: Promise<void> | null = null;
+  #stop = new AbortController();
+  #watching: Promise<void> | null = null;
+
+  constructor(pool: UpstreamPool, logger: Logger) {
+    this.#pool = pool;
+    this.#logger = logger;
+  }
+
+  /** Starts following the engine's events (marks the cache stale on each). */
+  start(): void {
+    this.#watching ??= this.#watch();
+  }
+
+  async stop(): Promise<void> {
+    this.#stop.abort();
+    await this.#watching;
+  }
+
+  /** The container at `host` (an IP address), or `null` when it is none the engine runs. */
+  async lookup(host: string): Promise<ClientContainer | null> {
+    const key = addressKey(host);
+    if (key === null) return null;
+    if (this.#dirty) await this.#refresh();
+    let found = this.#byAddress.get(key);
+    if (found === undefined && Date.now() - this.#refreshed > STALE_MS) {
+      await this.#refresh();
+      found = this.#byAddress.get(key);
+    }
+    return found ?? null;
+  }
+
+  #refresh(): Promise<void> {
+    this.#refreshing ??= (async () => {
+      this.#dirty = false;
+      try {
+        const list = await engineJson<ListedContainer[]>(this.#pool, "/containers/json");
+        this.#byAddress = indexContainers(list ?? []);
+      } catch (error) {
+        this.#dirty = true;
+        this.#logger.error("Cannot list containers to identify clients", {
+          error: (error as Error).message,
+        });
+      } finally {
+        this.#refreshed = Date.now();
+        this.#refreshing = null;
+      }
+    })();
+    return this.#refreshing;
+  }
+
+  async #watch(): Promise<void> {
+    const signal = this.#stop.signal;
+    while (!signal.aborted) {
+      try {
+        await engineLines(this.#pool, EVENTS, () => this.#dirty = true, signal);
+      } catch (error) {
+        if (signal.aborted) return;
+        this.#logger.debug("Engine events ended", { error: (error as Error).message });
+      }
+      // The stream ended (engine restart): what happened meanwhile is unknown.
+      this.#dirty = true;
+      await new Promise<void>((resolve) => {
+        const cancel = after(1000, resolve);
+        signal.addEventListener("abort", () => {
+          cancel();
+          resolve();
+        }, { once: true });
+      });
+    }
+  }
+}

@@ -1,0 +1,152 @@
+/**
+ * The decision on one request for one profile: a pure function of the
+ * profile, the method, the canonical path and query, and the Engine API route
+ * the path matched — so it is memoized per profile (see `RouteCache`).
+ *
+ * A request on no Engine API route is refused in every mode. Otherwise it
+ * passes when the profile's switches allow it (linuxserver's rules) or one of
+ * its rules does; a rule that allows it only on labelled containers leaves a
+ * target check for later. In audit mode a denied request is forwarded anyway
+ * and logged as `would-deny`.
+ */
+import type { RouteMatch } from "../routes/route_matcher.ts";
+import type { Profile } from "./profile.ts";
+import { isQueryError, parseQuery, type QueryParams } from "./query_params.ts";
+import { describeRule, type TargetSelector } from "./rule.ts";
+import { evaluatePolicy, explainDenial } from "./switches.ts";
+
+export interface DecisionRequest {
+  method: string;
+  /** Canonical path segments after the version prefix. */
+  segments: readonly string[];
+  /** The query as received, with its `?`, or `""`. */
+  query: string;
+  upgrade: boolean;
+  /** The Engine API route the path matched, or `null`. */
+  route: RouteMatch | null;
+}
+
+export interface Decision {
+  /** The request goes to the engine (in audit mode, even when the policy denies it). */
+  readonly forward: boolean;
+  /** The policy denies it (in audit mode: would deny it). */
+  readonly denied: boolean;
+  /** The answer when it is refused: 403, or 400 for a query the engine would read ambiguously. */
+  readonly status: 400 | 403;
+  readonly operation: string | null;
+  /** Why it is denied and what would allow it, or what allowed it. */
+  readonly reason: string;
+  /** Alternatives for the target container's labels; `null` when there is no such check. */
+  readonly targets: readonly TargetSelector[] | null;
+  /** The tunnel it may open carries nothing from the client (`stdin` constrained off). */
+  readonly oneWay: boolean;
+  /** The decision read the query: its parameters must not also come from a form body. */
+  readonly readsQuery: boolean;
+}
+
+function refused(
+  status: 400 | 403,
+  operation: string | null,
+  reason: string,
+  readsQuery = false,
+): Decision {
+  return {
+    forward: false,
+    denied: true,
+    status,
+    operation,
+    reason,
+    targets: null,
+    oneWay: false,
+    readsQuery,
+  };
+}
+
+/** Decides `request` for `profile`. */
+export function decide(profile: Profile, request: DecisionRequest): Decision {
+  const route = request.route;
+  if (route === null) return refused(403, null, "is no Docker Engine API route");
+  const operation = route.route.operation;
+
+  let allowedBy: string | null = null;
+  let switchReason = "";
+  if (profile.switches !== null) {
+    const verdict = evaluatePolicy(profile.switches, request);
+    if (verdict.allowed) {
+      allowedBy = "switches";
+    } else {
+      switchReason = explainDenial(profile.switches, verdict);
+    }
+  }
+
+  let params: QueryParams | null = null;
+  let readsQuery = false;
+  const failures: string[] = [];
+  const targets: TargetSelector[] = [];
+  let oneWay = true;
+  let covered = false;
+  if (allowedBy === null) {
+    for (const rule of profile.rules) {
+      if (!rule.routes.has(route.index)) continue;
+      covered = true;
+      if (rule.query.length > 0) {
+        readsQuery = true;
+        if (params === null) {
+          const parsed = parseQuery(request.query);
+          if (isQueryError(parsed)) return refused(400, operation, parsed.error, true);
+          params = parsed;
+        }
+        const failed = rule.query.map((constraint) => constraint.check(params!))
+          .filter((why) => why !== null);
+        if (failed.length > 0) {
+          failures.push(`${describeRule(rule)} does not allow it: ${failed.join(", ")}`);
+          continue;
+        }
+      }
+      if (rule.target !== null) {
+        targets.push(rule.target);
+        oneWay &&= rule.oneWay;
+        continue;
+      }
+      allowedBy = describeRule(rule);
+      oneWay &&= rule.oneWay;
+      targets.length = 0;
+      break;
+    }
+  }
+
+  if (allowedBy !== null || targets.length > 0) {
+    return {
+      forward: true,
+      denied: false,
+      status: 403,
+      operation,
+      reason: allowedBy ?? "by rules on the target's labels",
+      targets: allowedBy === null ? targets : null,
+      oneWay: allowedBy !== "switches" && oneWay,
+      readsQuery,
+    };
+  }
+
+  const reason = profile.file === null
+    ? switchReason
+    : profile.name === ""
+    ? `is not allowed: no profile in ${profile.file} matches this client`
+    : `is not allowed for profile ${JSON.stringify(profile.name)}: ` + [
+      ...(failures.length > 0
+        ? failures
+        : [`no rule allows ${operation}${covered ? "" : ` (add ${operation} to its rules)`}`]),
+      ...(profile.switches !== null ? [`its switches ${switchReason}`] : []),
+    ].join("; ");
+  const audit = profile.mode === "audit";
+  return {
+    forward: audit,
+    denied: true,
+    status: 403,
+    operation,
+    reason,
+    targets: null,
+    oneWay: false,
+    readsQuery,
+  };
+}

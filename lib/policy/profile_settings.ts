@@ -1,0 +1,138 @@
+/**
+ * A profile's settings, named as in the environment: linuxserver's switches
+ * (`CONTAINERS`, `ALLOW_RESTARTS`, ...), admission (`HOST_ACCESS`,
+ * `ALLOW_BIND_MOUNTS`, ...) and scoping (`CONTAINER_LABELS`, `OWNER`, ...).
+ * The same parser reads them from the environment (strings) and from a policy
+ * file (YAML values), so an env-only configuration and a profile mean the same.
+ */
+import {
+  ADMISSION_SETTING_NAMES,
+  type AdmissionSettings,
+  parseAdmissionSettings,
+  SettingError,
+} from "../admission/admission_settings.ts";
+import type { Scope } from "../scoping/scope.ts";
+import { FLAG_NAMES, type Flags, makeFlags } from "./flags.ts";
+import { compileGlob } from "./glob.ts";
+import { type LabelMatcher, parseLabelMatcher } from "./labels.ts";
+
+export { SettingError };
+
+export const SCOPE_SETTING_NAMES = [
+  "CONTAINER_LABELS",
+  "CONTAINER_NAMES",
+  "OWNER",
+  "SCRUB_ENVS",
+] as const;
+
+/** Every setting a profile may hold. */
+export const PROFILE_SETTING_NAMES: readonly string[] = [
+  ...FLAG_NAMES,
+  ...ADMISSION_SETTING_NAMES,
+  ...SCOPE_SETTING_NAMES,
+];
+
+export interface ProfileSettings {
+  /** `null` when no switch is given (a policy-file profile written with rules only). */
+  switches: Flags | null;
+  admission: AdmissionSettings;
+  scope: Scope;
+}
+
+const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
+const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
+
+/** `1/0`, `true/false`, `yes/no`, `on/off` (any case), a YAML boolean, or the numbers 1 and 0. */
+export function settingBoolean(name: string, value: unknown): boolean {
+  if (typeof value === "boolean") return value;
+  if (value === 1 || value === 0) return value === 1;
+  if (typeof value === "string") {
+    const word = value.trim().toLowerCase();
+    if (TRUE_WORDS.has(word)) return true;
+    if (FALSE_WORDS.has(word)) return false;
+  }
+  throw new SettingError(
+    name,
+    `Invalid value for ${name}: ${JSON.stringify(value)} (use 1/0, true/false, yes/no or on/off)`,
+  );
+}
+
+/** A comma-separated text or a list of texts; empty items are dropped. */
+export function settingList(name: string, value: unknown): string[] {
+  const items = typeof value === "string"
+    ? value.split(",")
+    : Array.isArray(value) && value.every((item) => typeof item === "string")
+    ? value as string[]
+    : null;
+  if (items === null) {
+    throw new SettingError(
+      name,
+      `Invalid value for ${name}: ${JSON.stringify(value)} (want a comma-separated text or a list)`,
+    );
+  }
+  return items.map((item) => item.trim()).filter((item) => item !== "");
+}
+
+const OWNER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
+
+function parseScope(values: Readonly<Record<string, unknown>>): Scope {
+  let containerLabels: LabelMatcher[] | null = null;
+  if (values.CONTAINER_LABELS !== undefined) {
+    const items = settingList("CONTAINER_LABELS", values.CONTAINER_LABELS);
+    try {
+      containerLabels = items.map(parseLabelMatcher);
+    } catch (error) {
+      throw new SettingError(
+        "CONTAINER_LABELS",
+        `Invalid value for CONTAINER_LABELS: ${(error as Error).message}`,
+      );
+    }
+    if (containerLabels.length === 0) containerLabels = null;
+  }
+  let containerNames = null;
+  if (values.CONTAINER_NAMES !== undefined) {
+    const names = settingList("CONTAINER_NAMES", values.CONTAINER_NAMES)
+      .map((name) => name.replace(/^\//, ""));
+    containerNames = names.length === 0 ? null : names.map(compileGlob);
+  }
+  let owner: string | null = null;
+  if (values.OWNER !== undefined) {
+    owner = String(values.OWNER).trim();
+    if (owner === "") owner = null;
+    else if (!OWNER_NAME.test(owner)) {
+      throw new SettingError(
+        "OWNER",
+        `Invalid value for OWNER: ${JSON.stringify(values.OWNER)} ` +
+          "(want letters, digits, '_', '.' or '-', starting with a letter or digit)",
+      );
+    }
+  }
+  const scrubEnvs = values.SCRUB_ENVS === undefined
+    ? false
+    : settingBoolean("SCRUB_ENVS", values.SCRUB_ENVS);
+  return { containerLabels, containerNames, owner, scrubEnvs };
+}
+
+/**
+ * Reads a profile's settings. `inFile`: from a policy file, where switches
+ * are absent unless given and host access is refused unless allowed; from the
+ * environment, switches and `HOST_ACCESS` have the drop-in images' defaults.
+ * Throws `SettingError` naming the setting.
+ */
+export function parseProfileSettings(
+  values: Readonly<Record<string, unknown>>,
+  inFile: boolean,
+): ProfileSettings {
+  const switchValues: Record<string, boolean> = {};
+  let anySwitch = false;
+  for (const name of FLAG_NAMES) {
+    if (values[name] === undefined) continue;
+    anySwitch = true;
+    switchValues[name] = settingBoolean(name, values[name]);
+  }
+  return {
+    switches: anySwitch || !inFile ? makeFlags(switchValues) : null,
+    admission: parseAdmissionSettings(values, { hostAccess: !inFile }),
+    scope: parseScope(values),
+  };
+}
