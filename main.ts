@@ -2,14 +2,27 @@
  * socket-proxy: a Docker Engine API socket proxy that lets through only the
  * API calls a user allowed. This file only wires the parts together.
  */
-import { ConfigError, parseCommandLine, USAGE } from "./lib/config.ts";
+import {
+  type CommandOptions,
+  type Config,
+  ConfigError,
+  parseCommandLine,
+  USAGE,
+} from "./lib/config.ts";
 import { checkHealth } from "./lib/healthcheck.ts";
-import { Logger } from "./lib/log.ts";
 import { formatListenAddress } from "./lib/listen_address.ts";
+import { Logger } from "./lib/log.ts";
 import { missingPermissions, runFlags } from "./lib/permissions.ts";
+import { parseAddress } from "./lib/policy/cidr.ts";
+import { describePolicy, explainRequest, hostAccessWarnings } from "./lib/policy/explain.ts";
+import { learnPolicy } from "./lib/policy/learn.ts";
+import type { Policy } from "./lib/policy/profile.ts";
+import { loadPolicyFile, PolicyFileError } from "./lib/policy_file.ts";
+import { PolicyReloader } from "./lib/policy_reloader.ts";
+import { routeMatcher, ROUTES } from "./lib/routes/engine_routes.ts";
 import { startProxy } from "./lib/server.ts";
-import { sleep } from "./lib/timer.ts";
 import { describeConfig } from "./lib/summary.ts";
+import { sleep } from "./lib/timer.ts";
 import { VERSION } from "./lib/version.ts";
 
 function fail(message: string, code = 2): never {
@@ -25,6 +38,68 @@ function readEnvironment(): Record<string, string> {
   }
 }
 
+/** The policy in force at start: the policy file's, or the environment's. */
+async function initialPolicy(config: Config): Promise<Policy> {
+  if (config.policyFile === null) return config.policy;
+  try {
+    return await loadPolicyFile(config.policyFile, loadOptions(config));
+  } catch (error) {
+    if (error instanceof PolicyFileError) fail(error.message);
+    throw error;
+  }
+}
+
+function loadOptions(config: Config) {
+  return { listeners: config.listen.map(formatListenAddress), forceAudit: config.mode === "audit" };
+}
+
+/** `explain`: prints the decision; exits 0 when the request would pass, 1 when not. */
+function explain(config: Config, policy: Policy, options: CommandOptions): never {
+  const [method, target] = options.args;
+  const address = options.client ?? "127.0.0.1";
+  const parsedAddress = parseAddress(address);
+  if (parsedAddress === null && !address.startsWith("unix")) {
+    fail(`Invalid --client ${JSON.stringify(address)}: want an IP address`);
+  }
+  let container = null;
+  if (options.container !== undefined) {
+    const [name, ...labels] = options.container.split(",");
+    container = {
+      id: "",
+      name: name.replace(/^\//, ""),
+      labels: Object.fromEntries(labels.map((label) => {
+        const equals = label.indexOf("=");
+        return equals < 0 ? [label, ""] : [label.slice(0, equals), label.slice(equals + 1)];
+      })),
+    };
+  }
+  const { allowed, lines } = explainRequest(
+    policy,
+    routeMatcher(),
+    {
+      listener: options.listener ?? formatListenAddress(config.listen[0]),
+      address: parsedAddress,
+      container,
+    },
+    method.toUpperCase(),
+    target,
+  );
+  console.log(lines.join("\n"));
+  Deno.exit(allowed ? 0 : 1);
+}
+
+/** `learn`: the policy a JSON access log on standard input shows. */
+async function learn(options: CommandOptions): Promise<void> {
+  const text = await new Response(Deno.stdin.readable).text();
+  const result = learnPolicy(text.split("\n"), ROUTES);
+  if (options.policyOut) await Deno.writeTextFile(options.policyOut, result.text);
+  else console.log(result.text.trimEnd());
+  console.error(
+    `socket-proxy learn: ${result.requests} requests of ${result.clients} client(s)` +
+      (result.skipped > 0 ? `, ${result.skipped} other lines skipped` : ""),
+  );
+}
+
 async function main(): Promise<void> {
   let parsed;
   try {
@@ -33,7 +108,7 @@ async function main(): Promise<void> {
     if (error instanceof ConfigError) fail(error.message);
     throw error;
   }
-  const { command, config, warnings } = parsed;
+  const { command, config, options, warnings } = parsed;
   if (command === "help") {
     console.log(USAGE);
     return;
@@ -47,17 +122,30 @@ async function main(): Promise<void> {
     console.log(`${result.healthy ? "healthy" : "unhealthy"}: ${result.detail}`);
     Deno.exit(result.healthy ? 0 : 1);
   }
+  if (command === "learn") return await learn(options);
+
+  const policy = await initialPolicy(config);
+  if (command === "check") {
+    for (const warning of [...warnings, ...hostAccessWarnings(policy, routeMatcher())]) {
+      console.error(`warning: ${warning}`);
+    }
+    console.log(describePolicy(policy).join("\n"));
+    return;
+  }
+  if (command === "explain") explain(config, policy, options);
 
   const missing = missingPermissions(config);
   if (missing.length > 0) {
     const listen = config.listen.map(formatListenAddress).join(",");
+    const dir = config.policyFile?.slice(0, config.policyFile.lastIndexOf("/"));
     fail(
       `Not permitted to use the configured addresses (${missing.join(", ")}): this build may ` +
         `only use what it was granted. From source, run it with ` +
         `\`deno run ${
           runFlags(config).join(" ")
         } main.ts\`; for a binary, build one that may with ` +
-        `\`deno task compile --listen ${listen} --socket ${config.socketPath}\``,
+        `\`deno task compile --listen ${listen} --socket ${config.socketPath}` +
+        `${dir ? ` --config-dir ${dir}` : ""}\``,
     );
   }
 
@@ -66,16 +154,23 @@ async function main(): Promise<void> {
     format: config.logFormat,
     timeZone: config.timeZone,
   });
-  for (const warning of warnings) logger.warning(warning);
+  for (const warning of [...warnings, ...hostAccessWarnings(policy, routeMatcher())]) {
+    logger.warning(warning);
+  }
   let server;
   try {
-    server = await startProxy(config, { logger });
+    server = await startProxy(config, { logger, policy });
   } catch (error) {
     logger.error(`Cannot listen: ${(error as Error).message}`);
     await logger.flush();
     Deno.exit(1);
   }
-  logger.block("notice", describeConfig(config, server.addresses, VERSION));
+  logger.block("notice", describeConfig(config, server.addresses, VERSION, policy));
+
+  const reloader = config.policyFile === null
+    ? null
+    : new PolicyReloader(config.policyFile, loadOptions(config), server, logger);
+  reloader?.start(await Deno.readTextFile(config.policyFile!).catch(() => null));
 
   let stopping = false;
   const stop = async (signal: Deno.Signal) => {
@@ -89,6 +184,7 @@ async function main(): Promise<void> {
       grace: `${config.limits.shutdownGraceMs / 1000}s`,
       connections: server.connectionCount,
     });
+    await reloader?.stop();
     await server.shutdown();
     logger.notice("Stopped");
     await logger.flush();
@@ -107,6 +203,14 @@ async function main(): Promise<void> {
       heapTotalMiB: mib(memory.heapTotal),
       externalMiB: mib(memory.external),
     });
+  });
+  // SIGHUP: reload the policy file (without one, there is nothing to reload).
+  Deno.addSignalListener("SIGHUP", () => {
+    if (reloader === null) {
+      logger.notice("Received SIGHUP: nothing to reload, the environment configures the proxy");
+    } else {
+      reloader.reload("SIGHUP");
+    }
   });
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));

@@ -119,6 +119,7 @@ export class ClientDirectory {
       }
       // The stream ended (engine restart): what happened meanwhile is unknown.
       this.#dirty = true;
+      if (signal.aborted) return;
       await new Promise<void>((resolve) => {
         const cancel = after(1000, resolve);
         signal.addEventListener("abort", () => {

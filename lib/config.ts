@@ -50,14 +50,43 @@ export interface Config {
   limits: Limits;
 }
 
-export type Command = "serve" | "healthcheck" | "help" | "version";
+export type Command =
+  | "serve"
+  | "healthcheck"
+  | "check"
+  | "explain"
+  | "learn"
+  | "help"
+  | "version";
+
+/** What `explain` and `learn` take besides the configuration. */
+export interface CommandOptions {
+  /** `explain`: the request's method and target. */
+  args: string[];
+  /** `explain --client`: the client's address. */
+  client?: string;
+  /** `explain --listener`: the listener it connects to (as `LISTEN` writes it). */
+  listener?: string;
+  /** `explain --container name[,label=value...]`: the client's container. */
+  container?: string;
+  /** `learn --policy-out`: where to write the learned policy (standard output when absent). */
+  policyOut?: string;
+}
 
 export interface ParsedCommandLine {
   command: Command;
   config: Config;
+  options: CommandOptions;
   /** Non-fatal remarks to log once the logger exists. */
   warnings: string[];
 }
+
+const COMMANDS: Readonly<Record<string, number>> = {
+  healthcheck: 0,
+  check: 0,
+  explain: 2,
+  learn: 0,
+};
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -121,12 +150,18 @@ function suggestion(name: string): string {
 }
 
 const FLAG_SPEC = {
-  strings: Object.values(SETTINGS).map((setting) => setting.flag),
+  strings: [
+    ...Object.values(SETTINGS).map((setting) => setting.flag),
+    "client",
+    "listener",
+    "container",
+    "policy-out",
+  ],
   booleans: ["help", "version"],
   aliases: { h: "help", V: "version" },
 };
 
-export const USAGE = `Usage: socket-proxy [healthcheck] [options]
+export const USAGE = `Usage: socket-proxy [command] [options]
 
 A Docker Engine API socket proxy that lets through only the API calls you allow.
 Configured like linuxserver's and Tecnativa's socket-proxy images: CONTAINERS=1,
@@ -136,6 +171,17 @@ Commands:
   (none)                   run the proxy
   healthcheck              ask the running proxy whether it and the engine answer;
                            exit 0 when they do, 1 when not
+  check                    check the configuration (and --policy file) and print the
+                           effective profiles; exit 0 when it is valid, 2 when not
+  explain METHOD TARGET    the decision on one request: the route and operation, the
+                           profile and rule that decide, or what would allow it
+      --client <addr>      the client's address (default 127.0.0.1)
+      --listener <addr>    the listener it connects to (default: the first of LISTEN)
+      --container <spec>   its container: name[,label=value,...]
+  learn                    read the proxy's JSON access log (LOG_FORMAT=json) on
+                           standard input and print the smallest policy that allows
+                           exactly what it shows, per client
+      --policy-out <file>  write the policy there instead
 
 Options (each wins over its environment variable):
   --listen <addr,...>      LISTEN: host:port, [v6]:port or unix:/path
@@ -176,24 +222,40 @@ export function parseCommandLine(
   }
   const values = parsed.values;
   let command: Command = "serve";
-  if (parsed.positionals.length > 1) {
-    throw new ConfigError(`Too many arguments: ${parsed.positionals.join(" ")}`);
-  }
-  if (parsed.positionals.length === 1) {
-    if (parsed.positionals[0] !== "healthcheck") {
-      throw new ConfigError(`Unknown command: ${parsed.positionals[0]} (try --help)`);
+  const [first, ...rest] = parsed.positionals;
+  if (first !== undefined) {
+    if (!Object.hasOwn(COMMANDS, first)) {
+      throw new ConfigError(
+        `Unknown command: ${first}${closest(first, Object.keys(COMMANDS))} (try --help)`,
+      );
     }
-    command = "healthcheck";
+    command = first as Command;
+    if (rest.length !== COMMANDS[first]) {
+      throw new ConfigError(
+        COMMANDS[first] === 0
+          ? `Too many arguments: ${rest.join(" ")}`
+          : `${first} takes METHOD TARGET, such as: ${first} GET /v1.47/containers/json`,
+      );
+    }
   }
   if (values.help) command = "help";
   else if (values.version) command = "version";
+  const text = (name: string) =>
+    typeof values[name] === "string" ? values[name] as string : undefined;
+  const options: CommandOptions = {
+    args: rest,
+    client: text("client"),
+    listener: text("listener"),
+    container: text("container"),
+    policyOut: text("policy-out"),
+  };
 
   const flagValue = (name: SettingName): string | undefined => {
     const value = values[SETTINGS[name].flag];
     return typeof value === "string" ? value : undefined;
   };
   const { config, warnings } = parseConfig(env, flagValue);
-  return { command, config, warnings };
+  return { command, config, options, warnings };
 }
 
 /** Builds the configuration; `override` returns a flag's value, which wins over `env`. */

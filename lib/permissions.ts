@@ -6,6 +6,8 @@
  * `--allow-env` is whole rather than a list: Deno lists the environment
  * (`Deno.env.toObject`) only with full env permission, and the proxy must list
  * it to refuse misspelt `ALLOW_*`/`LIBPOD_*` switches. It never writes to it.
+ * Files it reads (the policy file) are granted by directory, which also lets it
+ * watch them.
  */
 import type { Config } from "./config.ts";
 import { healthcheckAddress, type ListenAddress } from "./listen_address.ts";
@@ -35,7 +37,12 @@ export function requiredPermissions(config: Config): PermissionSet {
   net.add(netHost(health));
   net.add("unix:" + config.socketPath);
   paths.add(config.socketPath);
-  return { net: [...net], read: [...paths], write: [...paths] };
+  // The policy file's directory: to read the file, and to watch it for changes.
+  const read = new Set(paths);
+  for (const file of [config.policyFile]) {
+    if (file) read.add(file.slice(0, file.lastIndexOf("/")) || "/");
+  }
+  return { net: [...net], read: [...read], write: [...paths] };
 }
 
 /**

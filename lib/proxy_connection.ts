@@ -816,7 +816,9 @@ export class ClientConnection {
     logger.log(
       level,
       `${this.peer}${container ? ` (${container})` : ""} ${method} ${target}` +
-        `${this.#operation ? ` (${this.#operation})` : ""} ${decision} ${status} ${bytes}B ${ms}ms` +
+        `${
+          this.#operation ? ` (${this.#operation})` : ""
+        } ${decision} ${status} ${bytes}B ${ms}ms` +
         (profileName ? ` profile=${profileName}` : "") + (reason ? " " + reason : ""),
     );
   }

@@ -7,7 +7,7 @@
  * a reload makes new ones, with new caches), and it is bounded.
  */
 import { ENGINE_HOST } from "./forward_head.ts";
-import { type Decision, decide } from "./policy/decide.ts";
+import { decide, type Decision } from "./policy/decide.ts";
 import type { Policy, Profile } from "./policy/profile.ts";
 import { isTargetError, parseRequestTarget, type RequestTarget } from "./request_target.ts";
 import type { RouteMatch, RouteMatcher } from "./routes/route_matcher.ts";

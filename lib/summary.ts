@@ -9,6 +9,8 @@ import {
   LIBPOD_SECTIONS,
 } from "./policy/flags.ts";
 import { formatListenAddress, type ListenAddress } from "./listen_address.ts";
+import { describeProfile } from "./policy/explain.ts";
+import type { Policy } from "./policy/profile.ts";
 
 function onOf(config: Config, names: Iterable<string>): string {
   const on = [...new Set(names)].filter((name) => config.flags[name]);
@@ -24,12 +26,34 @@ export function describeConfig(
   config: Config,
   addresses: ListenAddress[],
   version: string,
+  policy: Policy = config.policy,
 ): string[] {
   const { flags, limits } = config;
   const guarded = Object.entries(GUARDED_ACTIONS);
-  return [
+  const limitLine = `  limits:     ${limits.maxConnections} connections, head timeout ${
+    seconds(limits.headerTimeoutMs)
+  }, idle timeout ${seconds(limits.idleTimeoutMs)}, shutdown grace ${
+    seconds(limits.shutdownGraceMs)
+  }`;
+  const head = [
     `socket-proxy ${version} listening on ${addresses.map(formatListenAddress).join(", ")}`,
     `  engine:     unix://${config.socketPath}`,
+  ];
+  if (policy.file !== null) {
+    return [
+      ...head,
+      `  policy:     ${policy.file}: ${policy.profiles.length} profile(s), first match wins, ` +
+      "nothing for any other client",
+      ...policy.profiles.flatMap((profile) => describeProfile(profile).map((line) => "  " + line)),
+      limitLine,
+    ];
+  }
+  const mode = policy.profiles[0]?.mode === "audit"
+    ? ["  mode:       audit (MODE=audit): what would be denied is forwarded and logged"]
+    : [];
+  return [
+    ...head,
+    ...mode,
     `  methods:    ${flags.POST ? "all (POST=1)" : "GET and HEAD only (POST=0, read-only)"}`,
     `  sections:   ${onOf(config, Object.values(DOCKER_SECTIONS).sort())}`,
     `  actions:    ${onOf(config, Object.values(ACTION_FLAGS).flat())} (POST /containers/{id}/...)`,
@@ -44,10 +68,6 @@ export function describeConfig(
         ...LIBPOD_POD_ACTION_FLAGS,
       ])
     }`,
-    `  limits:     ${limits.maxConnections} connections, head timeout ${
-      seconds(limits.headerTimeoutMs)
-    }, idle timeout ${seconds(limits.idleTimeoutMs)}, shutdown grace ${
-      seconds(limits.shutdownGraceMs)
-    }`,
+    limitLine,
   ];
 }

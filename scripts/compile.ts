@@ -5,11 +5,13 @@
  *   deno task compile                      both targets, default addresses
  *   deno task compile --target x86_64-unknown-linux-gnu
  *   deno task compile --listen 127.0.0.1:2375 --socket /run/user/1000/docker.sock
+ *   deno task compile --config-dir /srv/socket-proxy   where the policy file may live
  *   deno task compile --dry-run            print the commands only
  *
  * A binary carries its permissions: network access to the listen addresses it
  * was built for and to the engine sockets (with the read/write Deno 2.9 also
- * asks for on a unix socket path), the environment, nothing else, and no
+ * asks for on a unix socket path), reading its configuration directory
+ * (`/etc/socket-proxy`: the policy file), the environment, nothing else, and no
  * prompts. Pointed anywhere else, it stops and says how to build one that may.
  */
 import { parseFlags } from "../lib/cli_args.ts";
@@ -33,15 +35,24 @@ export const DEFAULT_SOCKETS = [
   "/var/run/podman/podman.sock",
 ];
 
+/** Directories a default binary may read configuration from (the policy file). */
+export const DEFAULT_CONFIG_DIRS = ["/etc/socket-proxy"];
+
 export interface CompileOptions {
   targets: string[];
   listen: string[];
   sockets: string[];
+  /** Directories the binary may read (and watch) configuration files in. */
+  configDirs: string[];
   outDir: string;
 }
 
 /** The permission flags baked into a binary for these addresses. */
-export function bakedPermissions(listen: string[], sockets: string[]): string[] {
+export function bakedPermissions(
+  listen: string[],
+  sockets: string[],
+  configDirs: string[] = [],
+): string[] {
   const net = new Set<string>();
   const paths = new Set<string>();
   for (const socket of sockets) {
@@ -55,7 +66,7 @@ export function bakedPermissions(listen: string[], sockets: string[]): string[] 
     "--no-prompt",
     "--allow-env",
     `--allow-net=${[...net].join(",")}`,
-    `--allow-read=${[...paths].join(",")}`,
+    `--allow-read=${[...paths, ...configDirs].join(",")}`,
     `--allow-write=${[...paths].join(",")}`,
   ];
 }
@@ -77,7 +88,7 @@ export function compileCommands(options: CompileOptions): { target: string; args
       // Code cache off: it would be written to a temporary directory on the
       // first run, which a read-only container does not have.
       "--no-code-cache",
-      ...bakedPermissions(options.listen, options.sockets),
+      ...bakedPermissions(options.listen, options.sockets, options.configDirs),
       `--v8-flags=${V8_FLAGS.join(",")}`,
       "main.ts",
     ],
@@ -91,12 +102,13 @@ async function sha256(path: string): Promise<string> {
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
-    strings: ["target", "listen", "socket", "out"],
+    strings: ["target", "listen", "socket", "config-dir", "out"],
     booleans: ["dry-run", "help"],
   });
   if (values.help) {
     console.log(
-      "Usage: deno task compile [--target T] [--listen a,b] [--socket p,q] [--out dir] [--dry-run]",
+      "Usage: deno task compile [--target T] [--listen a,b] [--socket p,q] [--config-dir d,e] " +
+        "[--out dir] [--dry-run]",
     );
     return;
   }
@@ -112,6 +124,7 @@ async function main(): Promise<void> {
     targets,
     listen: list(values.listen) ?? DEFAULT_LISTEN,
     sockets: list(values.socket) ?? DEFAULT_SOCKETS,
+    configDirs: list(values["config-dir"]) ?? DEFAULT_CONFIG_DIRS,
     outDir: typeof values.out === "string" ? values.out : "dist",
   };
   const commands = compileCommands(options);

@@ -156,7 +156,7 @@ Deno.test("the scratch image runs read-only, healthy, in the TZ zone, and stops 
       const denied = await docker(["volume", "ls"]);
       assert.match(
         denied.stderr,
-        /Forbidden by socket-proxy: GET \/v1\.\d+\/volumes needs VOLUMES=1/,
+        /Forbidden by socket-proxy: GET \/v1\.\d+\/volumes \(VolumeList\) needs VOLUMES=1/,
       );
     });
     await t.step("logs in the TZ zone without tzdata", async () => {
@@ -230,7 +230,7 @@ Deno.test("the scratch image runs read-only, healthy, in the TZ zone, and stops 
           const ps = await docker(["ps"]);
           assert.match(
             ps.stderr,
-            /Forbidden by socket-proxy: GET \/v1\.\d+\/containers\/json needs CONTAINERS=1/,
+            /Forbidden by socket-proxy: GET \/v1\.\d+\/containers\/json \(ContainerList\) needs CONTAINERS=1/,
           );
         } finally {
           await compose("down", "--timeout", "10");

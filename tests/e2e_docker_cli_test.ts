@@ -231,11 +231,11 @@ Deno.test("docker ps fails with the proxy's message when CONTAINERS=0", async ()
     assert.notEqual(result.code, 0);
     assert.match(
       result.stderr,
-      /Error response from daemon: Forbidden by socket-proxy: GET \/v1\.\d+\/containers\/json needs CONTAINERS=1/,
+      /Error response from daemon: Forbidden by socket-proxy: GET \/v1\.\d+\/containers\/json \(ContainerList\) needs CONTAINERS=1/,
     );
     // Denials are logged at warning with what would allow them.
     await proxy.waitForLine(
-      /warning .* GET \/v1\.\d+\/containers\/json denied 403 .*needs CONTAINERS=1/,
+      /warning .* GET \/v1\.\d+\/containers\/json \(ContainerList\) denied 403 .*needs CONTAINERS=1/,
     );
   } finally {
     await proxy.stop();

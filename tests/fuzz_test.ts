@@ -13,7 +13,9 @@ import { ByteWriter } from "../lib/byte_writer.ts";
 import { parseConfig } from "../lib/config.ts";
 import { writeRequestHead } from "../lib/forward_head.ts";
 import { HeadScanner, latin1, parseRequestHead } from "../lib/http_head.ts";
-import { evaluatePolicy } from "../lib/policy/switches.ts";
+import type { Profile } from "../lib/policy/profile.ts";
+import { route } from "../lib/route_cache.ts";
+import { routeMatcher } from "../lib/routes/engine_routes.ts";
 import { isTargetError, parseRequestTarget } from "../lib/request_target.ts";
 import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";
@@ -182,7 +184,7 @@ const toBytes = (text: string) => Uint8Array.from(text, (c) => c.charCodeAt(0) &
 /** Checks what the engine received, independently of the oracle. */
 function assertCanonical(
   raw: Uint8Array,
-  flags: ReturnType<typeof parseConfig>["config"]["flags"],
+  profile: Profile,
 ) {
   const scanner = new HeadScanner();
   scanner.reset(0);
@@ -208,13 +210,10 @@ function assertCanonical(
     "the head is a fixed point",
   );
   if (head.target === "/_ping" && latin1(raw, 0, end).includes("Connection: close")) return; // healthcheck
-  const decision = evaluatePolicy(flags, {
-    method: head.method,
-    segments: target.segments,
-    upgrade: head.upgrade !== "",
-  });
+  const decision = route(profile, routeMatcher(), head.method, head.target, head.upgrade !== "")
+    .decision!;
   assert.ok(
-    decision.allowed,
+    decision.forward,
     `the engine got a request the policy denies: ${head.method} ${head.target}`,
   );
 }
@@ -234,7 +233,7 @@ Deno.test("fuzzed requests keep the proxy up and never reach the engine uncanoni
       runs++;
       const text = mutate(SEEDS[Math.floor(rand() * SEEDS.length)], rand);
       const input = toBytes(text);
-      const expected = simulate(input, config.flags, config.limits);
+      const expected = simulate(input, config.policy.profiles[0], config.limits);
       const before = engine.requests.length;
       const client = await RawClient.connect(port);
       const context = () => `run ${runs}, seed ${seed}, input ${JSON.stringify(text)}`;
@@ -260,7 +259,7 @@ Deno.test("fuzzed requests keep the proxy up and never reach the engine uncanoni
       const seen = engine.requests.slice(before).map((r) => latin1(r.raw, 0, r.raw.length));
       assert.deepEqual(seen, expected.forwarded, context());
       for (const request of engine.requests.slice(before)) {
-        assertCanonical(request.raw, config.flags);
+        assertCanonical(request.raw, config.policy.profiles[0]);
       }
       forwarded += seen.length;
     }

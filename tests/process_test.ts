@@ -37,7 +37,7 @@ Deno.test("an engine restart ends streams cleanly and new requests work at once"
   const proxy = await startProxyProcess({ SOCKET_PATH: socket });
   try {
     const stream = await RawClient.connect(proxy.port);
-    await stream.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    await stream.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
     assert.ok((await stream.conn.read(new Uint8Array(4096))) !== null);
     const ping = await fetch(`http://127.0.0.1:${proxy.port}/_ping`);
     assert.equal(await ping.text(), "OK"); // leaves a pooled connection behind
@@ -61,9 +61,9 @@ Deno.test("SIGTERM lets a request in flight finish, closes streams and exits 0",
   try {
     const release = engine.hold();
     const inFlight = await RawClient.connect(proxy.port);
-    await inFlight.write("GET /events/hold HTTP/1.1\r\nHost: x\r\n\r\n");
+    await inFlight.write("GET /events?fake=hold HTTP/1.1\r\nHost: x\r\n\r\n");
     const stream = await RawClient.connect(proxy.port);
-    await stream.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    await stream.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
     await stream.conn.read(new Uint8Array(4096));
     await engine.until(() => engine.requests.length === 2);
     proxy.child.kill("SIGTERM");
@@ -89,7 +89,7 @@ Deno.test("a second signal exits at once", async () => {
   try {
     engine.hold(); // never released: the grace period would last a minute
     const inFlight = await RawClient.connect(proxy.port);
-    await inFlight.write("GET /events/hold HTTP/1.1\r\nHost: x\r\n\r\n");
+    await inFlight.write("GET /events?fake=hold HTTP/1.1\r\nHost: x\r\n\r\n");
     await engine.until(() => engine.requests.length === 1);
     proxy.child.kill("SIGINT");
     await proxy.waitForLine(/Received SIGINT: shutting down/);
@@ -133,7 +133,7 @@ Deno.test("after 10,000 aborted streams the proxy's open descriptors are back to
     for (let done = 0; done < count; done += batch) {
       await Promise.all(Array.from({ length: batch }, async () => {
         const client = await RawClient.connect(proxy.port);
-        await client.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+        await client.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
         await client.conn.read(new Uint8Array(4096));
         client.close();
       }));

@@ -60,7 +60,7 @@ Deno.test("the proxy decides every pipelined request on its own", async () => {
     assert.equal(denied?.status, 403);
     assert.match(
       denied!.text,
-      /Forbidden by socket-proxy: GET \/containers\/json needs CONTAINERS=1/,
+      /Forbidden by socket-proxy: GET \/containers\/json \(ContainerList\) needs CONTAINERS=1/,
     );
     assert.equal((await client.readResponse({ head: true }))?.status, 200);
     assert.deepEqual(engine.requests.map((r) => `${r.method} ${r.target}`), [
@@ -81,12 +81,12 @@ Deno.test("a denial is Docker's error body with a 403", async () => {
     assert.equal(response.headers.get("content-type"), "application/json");
     assert.deepEqual(await response.json(), {
       message:
-        "Forbidden by socket-proxy: POST /v1.41/containers/create needs POST=1 and CONTAINERS=1",
+        "Forbidden by socket-proxy: POST /v1.41/containers/create (ContainerCreate) needs POST=1 and CONTAINERS=1",
     });
     assert.equal(engine.requests.length, 0);
     assert.match(
       logText(),
-      /warning 127\.0\.0\.1:\d+ POST \/v1\.41\/containers\/create denied 403/,
+      /warning 127\.0\.0\.1:\d+ POST \/v1\.41\/containers\/create \(ContainerCreate\) denied 403/,
     );
   });
 });
@@ -97,7 +97,7 @@ Deno.test("the proxy logs one line per request at info", async () => {
     assert.equal(await response.text(), "OK");
     assert.match(
       logText(),
-      /info 127\.0\.0\.1:\d+ GET \/v1\.47\/_ping allowed 200 \d+B [\d.]+ms\n/,
+      /info 127\.0\.0\.1:\d+ GET \/v1\.47\/_ping \(SystemPing\) allowed 200 \d+B [\d.]+ms\n/,
     );
   });
 });
@@ -149,7 +149,12 @@ Deno.test("the proxy streams large bodies both ways", async () => {
     await response.body?.cancel();
     assert.equal(engine.requests[0].body.length, size);
     assert.deepEqual(engine.requests[0].body, upload);
-    for (const path of [`/images/x/big?size=${size}`, `/images/x/chunked?size=${size}`]) {
+    for (
+      const path of [
+        `/images/x/get?fake=big&size=${size}`,
+        `/images/x/get?fake=chunked&size=${size}`,
+      ]
+    ) {
       const download = await fetch(`http://127.0.0.1:${port}${path}`);
       assert.equal(download.status, 200);
       const body = new Uint8Array(await download.arrayBuffer());
@@ -164,7 +169,7 @@ Deno.test("a tunnel relays both ways, forwards early bytes first and half-closes
     const client = await RawClient.connect(port);
     // The request and the first tunnel bytes in one write, before the engine answered.
     await client.write(
-      "POST /exec/abc/hijack HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" +
+      "POST /exec/abc/start?fake=hijack HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" +
         "Content-Length: 0\r\n\r\nearly ",
     );
     await client.write("late");
@@ -184,7 +189,7 @@ Deno.test("a 200 raw-stream answer becomes a tunnel too", async () => {
   await withProxy(ALL, async ({ port }) => {
     const client = await RawClient.connect(port);
     await client.write(
-      "POST /containers/abc/raw200 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+      "POST /containers/abc/attach?fake=raw200 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
     );
     const head = new Uint8Array(4096);
     const n = await client.conn.read(head);
@@ -220,7 +225,7 @@ Deno.test("an upgrade the engine does not accept leaves the connection in HTTP",
 Deno.test("a stream outlives the idle and header timeouts", async () => {
   await withProxy({ IDLE_TIMEOUT: "200ms", HEADER_TIMEOUT: "200ms" }, async ({ port, engine }) => {
     const stream = await RawClient.connect(port);
-    await stream.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    await stream.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
     // Read the head and the first chunk.
     const first = await stream.conn.read(new Uint8Array(4096));
     assert.ok(first !== null && first > 0);
@@ -239,7 +244,7 @@ Deno.test("a client leaving a stream closes the engine side", async () => {
   await withProxy({}, async ({ port, engine }) => {
     for (let i = 0; i < 20; i++) {
       const client = await RawClient.connect(port);
-      await client.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+      await client.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
       await client.conn.read(new Uint8Array(4096));
       client.close();
     }
@@ -252,7 +257,7 @@ Deno.test("a client leaving a tunnel closes the engine side", async () => {
     for (let i = 0; i < 10; i++) {
       const client = await RawClient.connect(port);
       await client.write(
-        "POST /exec/abc/hijack HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" +
+        "POST /exec/abc/start?fake=hijack HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" +
           "Content-Length: 0\r\n\r\n",
       );
       assert.ok((await client.conn.read(new Uint8Array(4096))) !== null);
@@ -359,9 +364,9 @@ Deno.test("shutdown lets a request in flight finish and closes streams at once",
   await withProxy({ SHUTDOWN_TIMEOUT: "10s" }, async ({ port, server, engine }) => {
     const release = engine.hold();
     const inFlight = await RawClient.connect(port);
-    await inFlight.write("GET /events/hold HTTP/1.1\r\nHost: x\r\n\r\n");
+    await inFlight.write("GET /events?fake=hold HTTP/1.1\r\nHost: x\r\n\r\n");
     const stream = await RawClient.connect(port);
-    await stream.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+    await stream.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
     await stream.conn.read(new Uint8Array(4096));
     const idle = await RawClient.connect(port);
     await engine.until(() => engine.requests.length === 2);
@@ -402,7 +407,7 @@ Deno.test("after 10,000 aborted streams the proxy's memory is back to baseline",
       for (let done = 0; done < count; done += 50) {
         await Promise.all(Array.from({ length: 50 }, async () => {
           const client = await RawClient.connect(port);
-          await client.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+          await client.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
           await client.conn.read(new Uint8Array(4096));
           client.close();
         }));
@@ -430,8 +435,8 @@ Deno.test("a [::] listener is dual-stack: IPv4 and IPv6 clients both get through
       assert.match(answer, /^HTTP\/1\.1 200 OK/, hostname);
     }
     // IPv4 clients are logged as IPv4, not as IPv4-mapped IPv6.
-    assert.match(logText(), /info 127\.0\.0\.1:\d+ GET \/_ping allowed 200/);
-    assert.match(logText(), /info \[::1\]:\d+ GET \/_ping allowed 200/);
+    assert.match(logText(), /info 127\.0\.0\.1:\d+ GET \/_ping \(SystemPing\) allowed 200/);
+    assert.match(logText(), /info \[::1\]:\d+ GET \/_ping \(SystemPing\) allowed 200/);
   });
 });
 
@@ -521,7 +526,7 @@ Deno.test("a client pipelining megabytes during a stream is closed, not buffered
     { MAX_REQUEST_LINE: "1024", MAX_HEADER_SIZE: "4096" },
     async ({ port, engine }) => {
       const client = await RawClient.connect(port);
-      await client.write("GET /events/stream HTTP/1.1\r\nHost: x\r\n\r\n");
+      await client.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
       await client.conn.read(new Uint8Array(4096));
       const flood = new Uint8Array(64 * 1024).fill(65);
       let written = 0;

@@ -96,9 +96,11 @@ function networkOf(bytes: Uint8Array, prefix: number): string {
     const keep = Math.max(0, Math.min(8, prefix - i * 8));
     return b & (0xff << (8 - keep));
   });
-  const host = masked.length === 4 ? masked.join(".") : [...Array(8).keys()].map((i) =>
-    ((masked[2 * i] << 8) | masked[2 * i + 1]).toString(16)
-  ).join(":");
+  const host = masked.length === 4
+    ? masked.join(".")
+    : [...Array(8).keys()].map((i) => ((masked[2 * i] << 8) | masked[2 * i + 1]).toString(16)).join(
+      ":",
+    );
   return `${host}/${prefix}`;
 }
 

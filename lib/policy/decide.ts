@@ -69,13 +69,17 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
   const operation = route.route.operation;
 
   let allowedBy: string | null = null;
+  let bySwitches = false;
   let switchReason = "";
   if (profile.switches !== null) {
-    const verdict = evaluatePolicy(profile.switches, request);
+    const switches = profile.switches;
+    const verdict = evaluatePolicy(switches, request);
     if (verdict.allowed) {
-      allowedBy = "switches";
+      bySwitches = true;
+      const all = verdict.requires.find((flags) => flags.every((flag) => switches[flag]))!;
+      allowedBy = all.map((flag) => `${flag}=1`).join(" and ");
     } else {
-      switchReason = explainDenial(profile.switches, verdict);
+      switchReason = explainDenial(switches, verdict);
     }
   }
 
@@ -123,7 +127,7 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
       operation,
       reason: allowedBy ?? "by rules on the target's labels",
       targets: allowedBy === null ? targets : null,
-      oneWay: allowedBy !== "switches" && oneWay,
+      oneWay: !bySwitches && oneWay,
       readsQuery,
     };
   }
@@ -136,7 +140,9 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
       ...(failures.length > 0
         ? failures
         : [`no rule allows ${operation}${covered ? "" : ` (add ${operation} to its rules)`}`]),
-      ...(profile.switches !== null ? [`its switches ${switchReason}`] : []),
+      ...(profile.switches !== null
+        ? [`its switches would need ${switchReason.replace(/^needs /, "")}`]
+        : []),
     ].join("; ");
   const audit = profile.mode === "audit";
   return {

@@ -16,7 +16,9 @@ export function parseLabelMatcher(text: string): LabelMatcher {
   const trimmed = text.trim();
   const equals = trimmed.indexOf("=");
   const key = equals < 0 ? trimmed : trimmed.slice(0, equals);
-  if (key === "") throw new Error(`Invalid label selector ${JSON.stringify(text)} (want key or key=value)`);
+  if (key === "") {
+    throw new Error(`Invalid label selector ${JSON.stringify(text)} (want key or key=value)`);
+  }
   return { key, value: equals < 0 ? null : trimmed.slice(equals + 1) };
 }
 

@@ -29,7 +29,8 @@ export class DocumentError extends Error {
 export function parseDocumentTree(text: string): DocNode {
   const lines = new LineCounter();
   const doc = parseDocument(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
-  const lineOf = (offset: number | undefined) => offset === undefined ? 0 : lines.linePos(offset).line;
+  const lineOf = (offset: number | undefined) =>
+    offset === undefined ? 0 : lines.linePos(offset).line;
   if (doc.errors.length > 0) {
     const error = doc.errors[0];
     throw new DocumentError(lineOf(error.pos[0]), `Invalid YAML: ${error.message.split("\n")[0]}`);

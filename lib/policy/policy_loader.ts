@@ -25,17 +25,13 @@ import { labelMatches, parseLabelMatcher } from "./labels.ts";
 import {
   describeNode,
   type DocEntry,
-  DocumentError,
   type DocNode,
+  DocumentError,
   parseDocumentTree,
   plainValue,
 } from "./policy_document.ts";
 import type { ClientMatch, Mode, Policy, Profile } from "./profile.ts";
-import {
-  parseProfileSettings,
-  PROFILE_SETTING_NAMES,
-  SettingError,
-} from "./profile_settings.ts";
+import { parseProfileSettings, PROFILE_SETTING_NAMES, SettingError } from "./profile_settings.ts";
 import { compileRule, type Rule, RuleError, type RuleSpec } from "./rule.ts";
 import { UNSCOPED } from "../scoping/scope.ts";
 
@@ -171,7 +167,9 @@ function parseRuleNode(node: DocNode, routes: readonly RouteSpec[], index: numbe
   } else {
     const entries = entriesOf(node, "A rule", RULE_KEYS);
     const allow = entries.find((entry) => entry.key === "allow");
-    if (allow === undefined) fail(node.line, "A rule needs allow: (an operation or METHOD /template)");
+    if (allow === undefined) {
+      fail(node.line, "A rule needs allow: (an operation or METHOD /template)");
+    }
     spec = { allow: text(allow.value, "allow") };
     for (const entry of entries) {
       lines[entry.key] = entry.line;
@@ -196,7 +194,7 @@ function parseRuleNode(node: DocNode, routes: readonly RouteSpec[], index: numbe
         const labels = entriesOf(entry.value, "Target", ["labels"]);
         const map = labels[0]?.value;
         if (map === undefined || map.kind !== "map") {
-          fail(entry.line, "target needs labels: a map such as { autoheal: \"true\" }");
+          fail(entry.line, 'target needs labels: a map such as { autoheal: "true" }');
         }
         spec.target = {
           labels: Object.fromEntries(
@@ -351,7 +349,9 @@ export function parsePolicy(
     for (const item of profileList.items) {
       const profile = parseProfile(item, routes, options, defaultMode, file);
       const same = profiles.find((other) => other.name === profile.name);
-      if (same) fail(item.line, `Profile ${profile.name} is defined twice (also line ${same.line})`);
+      if (same) {
+        fail(item.line, `Profile ${profile.name} is defined twice (also line ${same.line})`);
+      }
       const shadow = profiles.find((other) => shadows(other.match, profile.match));
       if (shadow) {
         fail(

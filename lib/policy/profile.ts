@@ -86,7 +86,8 @@ export function clientMatches(match: ClientMatch | null, client: Client): boolea
     const container = client.container;
     if (container === null || container === undefined) return false;
     if (
-      match.containerNames !== null && !match.containerNames.some((glob) => glob.test(container.name))
+      match.containerNames !== null &&
+      !match.containerNames.some((glob) => glob.test(container.name))
     ) return false;
     if (
       match.containerLabels !== null &&

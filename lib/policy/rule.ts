@@ -10,9 +10,13 @@
  */
 import type { RouteSpec } from "../routes/route.ts";
 import { operationsMatching, routesMatchingTemplate } from "../routes/route_matcher.ts";
-import { compileConstraint, type ConstraintSpec, type QueryConstraint } from "./query_constraint.ts";
+import {
+  compileConstraint,
+  type ConstraintSpec,
+  type QueryConstraint,
+} from "./query_constraint.ts";
 import { formatLabelMatcher, type LabelMatcher, parseLabelMatcher } from "./labels.ts";
-import { closest } from "../suggest.ts";
+import { closest, nearest } from "../suggest.ts";
 
 export interface RuleSpec {
   allow: string;
@@ -58,9 +62,17 @@ export function resolveAllow(routes: readonly RouteSpec[], allow: string): numbe
   if (form !== null) {
     const found = routesMatchingTemplate(routes, form[1], form[2]);
     if (found.length > 0) return found;
-    const templates = [...new Set(routes.map((route) => `${route.method} ${route.template}`))];
+    // Suggest by shape: parameter names differ (`{id}` and `{name:.*}`).
+    const shape = (template: string) => template.replace(/\{[^}]*\}/g, "{}");
+    const templates = new Map(
+      routes.map((
+        route,
+      ) => [shape(`${route.method} ${route.template}`), `${route.method} ${route.template}`]),
+    );
+    const near = nearest(shape(text), templates.keys());
     throw new RuleError(
-      `${JSON.stringify(text)} matches no Docker Engine API route` + closest(text, templates),
+      `${JSON.stringify(text)} matches no Docker Engine API route` +
+        (near === "" ? "" : ` (did you mean ${templates.get(near)}?)`),
     );
   }
   if (text.startsWith("/") || text.includes(" ")) {

@@ -3,7 +3,9 @@
  * receives, byte for byte. Its parser is deliberately separate from the
  * proxy's (and lenient), so it shows what a real server would have read.
  *
- * Routes, by the last path segment (`/events/stream` is `/stream`):
+ * Routes, by the `fake` query parameter, else by the last path segment
+ * (`/events?fake=stream` and `/x/stream` are both `/stream`), so tests can
+ * reach them on real Engine API routes:
  *   /_ping                     200 "OK"
  *   /stream                    200 chunked, one chunk, then stays open
  *   /hijack (with Upgrade)     101, then echoes; on EOF writes "bye" and half-closes
@@ -94,6 +96,8 @@ export class FakeEngine {
   open = 0;
   /** Every byte received on any connection, complete request or not. */
   received = 0;
+  /** `/stream` answers still open. */
+  streams = 0;
   #listener: Deno.Listener;
   #conns = new Set<Deno.Conn>();
   #waiters: (() => void)[] = [];
@@ -118,6 +122,12 @@ export class FakeEngine {
 
   /** Answer every request with the plain JSON response, whatever its path. */
   plain = false;
+
+  /**
+   * Containers `GET /containers/json` lists (and `/events` then streams nothing
+   * until closed), for clients identified by their container; `null`: neither.
+   */
+  containers: unknown[] | null = null;
 
   /** Stops accepting and closes every connection; resolves when all are done. */
   async close(): Promise<void> {
@@ -241,15 +251,32 @@ export class FakeEngine {
     target: string,
     header: (name: string) => string | undefined,
   ): Promise<boolean> {
-    // Routes match on the last path segment, so any allowed section can reach them.
-    const path = this.plain ? "" : "/" + target.split("?")[0].split("/").pop();
-    const size = Number(new URLSearchParams(target.split("?")[1] ?? "").get("size") ?? "0");
+    // Routes match on `fake=` or the last path segment, so any allowed route can reach them.
+    const query = new URLSearchParams(target.split("?")[1] ?? "");
+    const fake = query.get("fake");
+    const last = "/" + target.split("?")[0].split("/").pop();
+    const path = this.plain ? "" : fake !== null ? "/" + fake : last;
+    const size = Number(query.get("size") ?? "0");
     const write = async (text: string | Uint8Array) => {
       const bytes = typeof text === "string" ? encoder.encode(text) : text;
       for (let offset = 0; offset < bytes.length;) {
         offset += await conn.write(bytes.subarray(offset));
       }
     };
+    if (this.containers !== null && last === "/json" && target.includes("/containers/json")) {
+      const body = JSON.stringify(this.containers);
+      await write(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      return true;
+    }
+    if (this.containers !== null && last === "/events" && fake === null) {
+      await write(
+        "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n",
+      );
+      while (await reader.more()) reader.start = reader.end;
+      return false;
+    }
     if (path === "/hold") await this.#held;
     if (path === "/hijack" && header("upgrade")) {
       await write(
@@ -270,7 +297,13 @@ export class FakeEngine {
       );
       await write('f\r\n{"event":"one"}\r\n');
       // Stay open until the proxy closes the connection.
-      while (await reader.more()) reader.start = reader.end;
+      this.streams++;
+      try {
+        while (await reader.more()) reader.start = reader.end;
+      } finally {
+        this.streams--;
+        this.#notify();
+      }
       return false;
     }
     if (path === "/big" || path === "/chunked") {

@@ -1,6 +1,9 @@
 /** The proxy started in the test process, in front of a recording fake engine. */
 import { parseConfig } from "../../lib/config.ts";
+import { formatListenAddress } from "../../lib/listen_address.ts";
 import { Logger, MemorySink } from "../../lib/log.ts";
+import { loadPolicyFile } from "../../lib/policy_file.ts";
+import type { Policy } from "../../lib/policy/profile.ts";
 import { type ProxyServer, startProxy } from "../../lib/server.ts";
 import { FakeEngine } from "./fake_engine.ts";
 
@@ -11,13 +14,24 @@ export interface TestProxy {
   logs: MemorySink;
   /** Log lines so far, joined. */
   logText(): string;
+  /** The policy file, when the proxy was given one. */
+  policyFile: string | null;
+  /** Reads a policy text as the proxy reads its file (for reloads). */
+  loadPolicy(text: string): Promise<Policy>;
+}
+
+export interface TestProxyOptions {
+  engine?: FakeEngine;
+  socketPath?: string;
+  /** A policy file's text (YAML or JSON); the proxy then runs with it. */
+  policy?: string;
 }
 
 /** Runs `fn` with a proxy configured by `env` (LISTEN and SOCKET_PATH are filled in). */
 export async function withProxy(
   env: Record<string, string>,
   fn: (proxy: TestProxy) => Promise<void>,
-  options: { engine?: FakeEngine; socketPath?: string } = {},
+  options: TestProxyOptions = {},
 ): Promise<void> {
   const engine = options.engine ?? await FakeEngine.start();
   const { config } = parseConfig({
@@ -26,14 +40,34 @@ export async function withProxy(
     LOG_LEVEL: "debug",
     ...env,
   });
+  const loadOptions = {
+    listeners: config.listen.map(formatListenAddress),
+    forceAudit: config.mode === "audit",
+  };
+  let policyFile: string | null = null;
+  const loadPolicy = async (text: string) => {
+    policyFile ??= `${await Deno.makeTempDir({ prefix: "sp-policy-" })}/policy.yaml`;
+    await Deno.writeTextFile(policyFile, text);
+    return await loadPolicyFile(policyFile, loadOptions);
+  };
+  const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
   const logs = new MemorySink();
   const server = await startProxy(config, {
     logger: new Logger({ level: config.logLevel, sink: logs }),
+    policy,
   });
   const address = server.addresses[0];
   const port = address.transport === "tcp" ? address.port : 0;
   try {
-    await fn({ port, server, engine, logs, logText: () => logs.lines.join("") });
+    await fn({
+      port,
+      server,
+      engine,
+      logs,
+      logText: () => logs.lines.join(""),
+      policyFile,
+      loadPolicy,
+    });
   } finally {
     await server.close();
     await engine.close();

@@ -8,10 +8,11 @@
 import { ByteWriter } from "../../lib/byte_writer.ts";
 import { ChunkedDecoder, LAST_CHUNK, writeChunkHeader } from "../../lib/chunked.ts";
 import type { Limits } from "../../lib/config.ts";
-import type { Flags } from "../../lib/policy/flags.ts";
 import { writeRequestHead } from "../../lib/forward_head.ts";
 import { HeadScanner, HttpError, latin1, parseRequestHead } from "../../lib/http_head.ts";
-import { evaluatePolicy } from "../../lib/policy/switches.ts";
+import type { Profile } from "../../lib/policy/profile.ts";
+import { route } from "../../lib/route_cache.ts";
+import { routeMatcher } from "../../lib/routes/engine_routes.ts";
 import { isTargetError, parseRequestTarget } from "../../lib/request_target.ts";
 
 /** The class of an answer: forwarded (2xx from the engine), denied (403), refused (other), 100. */
@@ -35,7 +36,7 @@ export function answerKind(status: number): Answer {
 const HEALTH_REQUEST = "GET /_ping HTTP/1.1\r\nHost: docker\r\n\r\n";
 
 /** What the proxy answers to `input` (sent in full) and what the engine then receives. */
-export function simulate(input: Uint8Array, flags: Flags, limits: Limits): Expected {
+export function simulate(input: Uint8Array, profile: Profile, limits: Limits): Expected {
   const expected: Expected = { answers: [], forwarded: [], closes: false };
   const refuse = (head = false) => {
     expected.answers.push({ kind: "refused", head });
@@ -72,12 +73,9 @@ export function simulate(input: Uint8Array, flags: Flags, limits: Limits): Expec
       pos = end;
       continue;
     }
-    const decision = evaluatePolicy(flags, {
-      method: head.method,
-      segments: target.segments,
-      upgrade: head.upgrade !== "",
-    });
-    if (!decision.allowed) {
+    const decision = route(profile, routeMatcher(), head.method, head.target, head.upgrade !== "")
+      .decision!;
+    if (!decision.forward) {
       expected.answers.push({ kind: "denied", head: isHead });
       if (hasBody || head.close) return { ...expected, closes: true };
       pos = end;

@@ -7,22 +7,100 @@ export interface RawResponse {
   text: string;
 }
 
+import net from "node:net";
 import { concat } from "./bytes.ts";
+
+/** What the client needs of a connection (a `Deno.Conn`, or a node socket adapted). */
+export interface ClientConn {
+  read(buf: Uint8Array): Promise<number | null>;
+  write(bytes: Uint8Array): Promise<number>;
+  closeWrite(): void | Promise<void>;
+  close(): void;
+}
+
+/** A node socket as a `ClientConn`: how a test connects from another loopback address. */
+class NodeConn implements ClientConn {
+  #socket: net.Socket;
+  #chunks: Uint8Array[] = [];
+  #ended = false;
+  #wake: (() => void) | null = null;
+
+  constructor(socket: net.Socket) {
+    this.#socket = socket;
+    const wake = () => {
+      this.#wake?.();
+      this.#wake = null;
+    };
+    socket.on("data", (chunk: Uint8Array) => {
+      this.#chunks.push(new Uint8Array(chunk));
+      wake();
+    });
+    socket.on("end", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("close", () => {
+      this.#ended = true;
+      wake();
+    });
+    socket.on("error", () => {});
+  }
+
+  async read(buf: Uint8Array): Promise<number | null> {
+    while (this.#chunks.length === 0) {
+      if (this.#ended) return null;
+      await new Promise<void>((resolve) => this.#wake = resolve);
+    }
+    const chunk = this.#chunks[0];
+    const n = Math.min(chunk.length, buf.length);
+    buf.set(chunk.subarray(0, n));
+    if (n === chunk.length) this.#chunks.shift();
+    else this.#chunks[0] = chunk.subarray(n);
+    return n;
+  }
+
+  write(bytes: Uint8Array): Promise<number> {
+    return new Promise((resolve, reject) =>
+      this.#socket.write(bytes, (error) => error ? reject(error) : resolve(bytes.length))
+    );
+  }
+
+  closeWrite(): void {
+    this.#socket.end();
+  }
+
+  close(): void {
+    this.#socket.destroy();
+  }
+}
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder("latin1");
 
 export class RawClient {
-  readonly conn: Deno.TcpConn;
+  readonly conn: ClientConn;
   #buf = new Uint8Array(0);
   #eof = false;
 
-  private constructor(conn: Deno.TcpConn) {
+  private constructor(conn: ClientConn) {
     this.conn = conn;
   }
 
   static async connect(port: number): Promise<RawClient> {
     return new RawClient(await Deno.connect({ hostname: "127.0.0.1", port }));
+  }
+
+  /** Connects from the loopback address `from` (such as 127.0.0.2): another client. */
+  static connectFrom(from: string, port: number): Promise<RawClient> {
+    return new Promise((resolve, reject) => {
+      const socket = net.connect({ host: "127.0.0.1", port, localAddress: from });
+      socket.once("connect", () => resolve(new RawClient(new NodeConn(socket))));
+      socket.once("error", reject);
+    });
+  }
+
+  static async connectUnix(path: string): Promise<RawClient> {
+    return new RawClient(await Deno.connect({ transport: "unix", path }));
   }
 
   async write(data: string | Uint8Array): Promise<void> {

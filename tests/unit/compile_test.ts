@@ -13,6 +13,7 @@ Deno.test("compileCommands() builds both Linux targets with the version in the n
     targets: Object.keys(TARGETS),
     listen: DEFAULT_LISTEN,
     sockets: DEFAULT_SOCKETS,
+    configDirs: ["/etc/socket-proxy"],
     outDir: "dist",
   });
   assert.deepEqual(commands.map((c) => c.target), [
@@ -64,6 +65,10 @@ const USED_APIS: Record<string, string> = {
   memoryUsage: "none",
   lstatSync: "read (a unix listen path, to remove a stale socket)",
   removeSync: "write (a unix listen path)",
+  readTextFile: "read (the policy file, in a configuration directory)",
+  watchFs: "read (the policy file's directory)",
+  stdin: "none (learn reads the access log from it)",
+  writeTextFile: "write (learn --policy-out: a command, never the proxy)",
 };
 
 /** `main.ts` and every file under `lib/`, folders included. */
