@@ -52,7 +52,7 @@ Deno.test("the JSON Schema flags what the proxy refuses", async (t) => {
     [
       "a rule key",
       { profiles: [{ name: "a", rules: [{ allow: "ContainerList", when: 1 }] }] },
-      /unknown property when/,
+      /rules\/0: oneOf: 0 alternatives fit/,
     ],
     ["an empty match", { profiles: [{ name: "a", match: {} }] }, /too few properties/],
     ["no name", { profiles: [{ rules: [] }] }, /missing name/],
