@@ -116,7 +116,7 @@ export async function startProxyProcess(
   let port = 0;
   if (!options.noWait) {
     const line = await waitForLine(/listening on /);
-    port = Number(/:(\d+)(,|$)/.exec(line)?.[1] ?? "0");
+    port = Number(/listening on [^"]*?:(\d+)(?:[,"\s]|$)/.exec(line)?.[1] ?? "0");
   }
   return {
     port,
