@@ -152,9 +152,8 @@ export function learnPolicy(
     (a === "unix" ? 1 : 0) - (b === "unix" ? 1 : 0) || a.localeCompare(b)
   );
   for (const [key, learned] of order) {
-    out.push(
-      `  - name: ${profileName(key.replace(/^\w+ /, ""), taken)} # ${learned.requests} requests`,
-    );
+    const count = `${learned.requests} request${learned.requests === 1 ? "" : "s"}`;
+    out.push(`  - name: ${profileName(key.replace(/^\w+ /, ""), taken)} # ${count}`);
     if (learned.match.length > 0) out.push(`    match:`, ...learned.match.map((m) => `      ${m}`));
     out.push("    rules:");
     for (
@@ -170,5 +169,6 @@ export function learnPolicy(
       }
     }
   }
+  if (clients.size === 0) out[out.length - 1] = "profiles: []";
   return { text: out.join("\n") + "\n", clients: clients.size, requests: records.length, skipped };
 }
