@@ -13,7 +13,8 @@ import { ByteWriter } from "../lib/byte_writer.ts";
 import { parseConfig } from "../lib/config.ts";
 import { writeRequestHead } from "../lib/forward_head.ts";
 import { HeadScanner, latin1, parseRequestHead } from "../lib/http_head.ts";
-import type { Profile } from "../lib/policy/profile.ts";
+import { parseAddress } from "../lib/policy/cidr.ts";
+import { type Policy, type Profile, selectProfile } from "../lib/policy/profile.ts";
 import { route } from "../lib/route_cache.ts";
 import { routeMatcher } from "../lib/routes/engine_routes.ts";
 import { isTargetError, parseRequestTarget } from "../lib/request_target.ts";
@@ -50,7 +51,40 @@ const SEEDS = [
   "DELETE /images/abc HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, X-A\r\nX-A: 1\r\n\r\n",
   "GET /v4.0.0/libpod/pods/json HTTP/1.1\r\nHost: x\r\n\r\n",
   "GET /_ping HTTP/1.1\r\nHost: x\r\nX-Socket-Proxy-Healthcheck: 1\r\n\r\n",
+  "POST /containers/abc/kill?signal=HUP HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
+  "POST /containers/abc/kill?signal=SIGHUP&x=1 HTTP/1.1\r\nHost: x\r\n" +
+  "Content-Type: application/x-www-form-urlencoded\r\nContent-Length: 6\r\n\r\nsignal",
+  "GET /containers/abc/attach/ws?stdin=0&stdout=1 HTTP/1.1\r\nHost: x\r\n" +
+  "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
+  "GET /images/ghcr.io/acme/app:1/json HTTP/1.1\r\nHost: x\r\n\r\n",
 ];
+
+/** Profiles chosen by the client's address, with rules, constraints and an audit mode. */
+const POLICY = `
+profiles:
+  - name: rules
+    match: { source: 127.0.0.2 }
+    rules:
+      - SystemPing
+      - allow: ContainerKill
+        query: { signal: [SIGHUP] }
+      - allow: ContainerLogs
+        query: { follow: false }
+      - GET /images/**
+      - allow: ContainerAttachWebsocket
+        query: { stdin: false }
+  - name: switches
+    match: { source: 127.0.0.3 }
+    POST: 1
+    ALLOW_LOGS: 1
+    IMAGES: 1
+    rules: [ImageBuild, ContainerKill]
+  - name: audit
+    mode: audit
+    match: { source: 127.0.0.1 }
+    rules: [SystemPingHead]
+`;
+const CLIENTS = ["127.0.0.1", "127.0.0.2", "127.0.0.3"];
 
 const INTERESTING = [
   "\r",
@@ -218,25 +252,36 @@ function assertCanonical(
   );
 }
 
-Deno.test("fuzzed requests keep the proxy up and never reach the engine uncanonical or denied", async () => {
+/** Fuzzes a proxy configured by `env` (and `policy`), clients picked from `clients`. */
+async function fuzz(env: Record<string, string>, policy?: string): Promise<void> {
   const seed = Number(Deno.env.get("FUZZ_SEED") ?? Date.now() % 1_000_000);
-  const seconds = Number(Deno.env.get("FUZZ_SECONDS") ?? "8");
+  const seconds = Number(Deno.env.get("FUZZ_SECONDS") ?? "8") / (policy ? 2 : 1);
   console.log(`fuzz seed ${seed}, ${seconds}s (replay with FUZZ_SEED=${seed})`);
   const rand = random(seed);
-  const { config } = parseConfig(ENV);
+  const { config } = parseConfig(env);
   const engine = await FakeEngine.start(undefined, { plain: true });
   let runs = 0;
   let forwarded = 0;
-  await withProxy(ENV, async ({ port }) => {
+  await withProxy(env, async ({ port, server }) => {
+    const active: Policy = server.policy;
     const deadline = Date.now() + seconds * 1000;
     while (Date.now() < deadline) {
       runs++;
       const text = mutate(SEEDS[Math.floor(rand() * SEEDS.length)], rand);
       const input = toBytes(text);
-      const expected = simulate(input, config.policy.profiles[0], config.limits);
+      const from = policy ? CLIENTS[Math.floor(rand() * CLIENTS.length)] : "127.0.0.1";
+      const profile = selectProfile(active, {
+        listener: "127.0.0.1:0",
+        address: parseAddress(from),
+        container: null,
+      });
+      const expected = simulate(input, profile, config.limits);
       const before = engine.requests.length;
-      const client = await RawClient.connect(port);
-      const context = () => `run ${runs}, seed ${seed}, input ${JSON.stringify(text)}`;
+      const client = from === "127.0.0.1"
+        ? await RawClient.connect(port)
+        : await RawClient.connectFrom(from, port);
+      const context = () =>
+        `run ${runs}, seed ${seed}, client ${from}, input ${JSON.stringify(text)}`;
       // Send in random pieces to exercise partial reads.
       for (let offset = 0; offset < input.length;) {
         const size = 1 + Math.floor(rand() * (rand() < 0.5 ? 8 : input.length));
@@ -259,7 +304,7 @@ Deno.test("fuzzed requests keep the proxy up and never reach the engine uncanoni
       const seen = engine.requests.slice(before).map((r) => latin1(r.raw, 0, r.raw.length));
       assert.deepEqual(seen, expected.forwarded, context());
       for (const request of engine.requests.slice(before)) {
-        assertCanonical(request.raw, config.policy.profiles[0]);
+        assertCanonical(request.raw, profile);
       }
       forwarded += seen.length;
     }
@@ -267,7 +312,15 @@ Deno.test("fuzzed requests keep the proxy up and never reach the engine uncanoni
     const response = await fetch(`http://127.0.0.1:${port}/_ping`);
     assert.equal(response.status, 200);
     await response.body?.cancel();
-  }, { engine });
+  }, { engine, policy });
   console.log(`fuzz: ${runs} inputs, ${forwarded} forwarded requests checked`);
-  assert.ok(runs > 100, `only ${runs} runs`);
+  assert.ok(runs > 50, `only ${runs} runs`);
+}
+
+Deno.test("fuzzed requests keep the proxy up and never reach the engine uncanonical or denied", async () => {
+  await fuzz(ENV);
+});
+
+Deno.test("fuzzed requests from clients of different profiles get each their profile's decision", async () => {
+  await fuzz({ ...ENV, POST: "0" }, POLICY);
 });

@@ -75,7 +75,14 @@ export function simulate(input: Uint8Array, profile: Profile, limits: Limits): E
     }
     const decision = route(profile, routeMatcher(), head.method, head.target, head.upgrade !== "")
       .decision!;
-    if (!decision.forward) {
+    const contentType = Array.from({ length: head.count }, (_, i) => i).filter((i) =>
+      latin1(input, head.fields[i * 4], head.fields[i * 4 + 1]).toLowerCase() === "content-type"
+    ).map((i) => latin1(input, head.fields[i * 4 + 2], head.fields[i * 4 + 3]).toLowerCase());
+    const formBody = hasBody &&
+      contentType.some((type) =>
+        type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")
+      );
+    if (!decision.forward || (decision.readsQuery && formBody)) {
       expected.answers.push({ kind: "denied", head: isHead });
       if (hasBody || head.close) return { ...expected, closes: true };
       pos = end;
