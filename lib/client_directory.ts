@@ -6,11 +6,11 @@
  * a container or network event — or when an unknown address connects and the
  * cache is more than a second old.
  */
-import { engineJson, engineLines } from "./engine_client.ts";
+import { engineJson } from "./engine_client.ts";
+import type { EngineEvents } from "./engine_events.ts";
 import type { Logger } from "./log.ts";
 import { parseAddress } from "./policy/cidr.ts";
 import type { ClientContainer } from "./policy/profile.ts";
-import { after } from "./timer.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 
 interface ListedContainer {
@@ -22,8 +22,6 @@ interface ListedContainer {
   } | null;
 }
 
-const EVENTS = "/events?filters=" +
-  encodeURIComponent(JSON.stringify({ type: ["container", "network"] }));
 const STALE_MS = 1000;
 
 /** An address in one canonical text form, so IPv6 spellings compare equal. */
@@ -58,22 +56,17 @@ export class ClientDirectory {
   #dirty = true;
   #refreshed = 0;
   #refreshing: Promise<void> | null = null;
-  #stop = new AbortController();
-  #watching: Promise<void> | null = null;
+  #events: EngineEvents;
 
-  constructor(pool: UpstreamPool, logger: Logger) {
+  constructor(pool: UpstreamPool, logger: Logger, events: EngineEvents) {
     this.#pool = pool;
     this.#logger = logger;
+    this.#events = events;
   }
 
-  /** Starts following the engine's events (marks the cache stale on each). */
+  /** Starts following the engine's events (each marks the cache stale). */
   start(): void {
-    this.#watching ??= this.#watch();
-  }
-
-  async stop(): Promise<void> {
-    this.#stop.abort();
-    await this.#watching;
+    this.#events.subscribe(() => this.#dirty = true);
   }
 
   /** The container at `host` (an IP address), or `null` when it is none the engine runs. */
@@ -106,27 +99,5 @@ export class ClientDirectory {
       }
     })();
     return this.#refreshing;
-  }
-
-  async #watch(): Promise<void> {
-    const signal = this.#stop.signal;
-    while (!signal.aborted) {
-      try {
-        await engineLines(this.#pool, EVENTS, () => this.#dirty = true, signal);
-      } catch (error) {
-        if (signal.aborted) return;
-        this.#logger.debug("Engine events ended", { error: (error as Error).message });
-      }
-      // The stream ended (engine restart): what happened meanwhile is unknown.
-      this.#dirty = true;
-      if (signal.aborted) return;
-      await new Promise<void>((resolve) => {
-        const cancel = after(1000, resolve);
-        signal.addEventListener("abort", () => {
-          cancel();
-          resolve();
-        }, { once: true });
-      });
-    }
   }
 }

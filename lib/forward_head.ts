@@ -178,3 +178,37 @@ export function writeResponseHead(
   if (close && !keepUpgrade) out.ascii("Connection: close\r\n");
   out.ascii("\r\n");
 }
+
+/**
+ * Writes the response head for a body the proxy re-frames (a rewritten or
+ * filtered answer): like `writeResponseHead`, without the engine's framing
+ * fields, with `Content-Length: length`, or chunked when `length` is -2.
+ */
+export function writeReframedResponseHead(
+  out: ByteWriter,
+  buf: Uint8Array,
+  start: number,
+  head: ResponseHead,
+  length: number,
+  close: boolean,
+): void {
+  let lineEnd = start;
+  while (buf[lineEnd] !== 10) lineEnd++;
+  out.bytes(buf, start, lineEnd + 1);
+  const { fields, kinds } = head;
+  for (let i = 0; i < head.count; i++) {
+    const kind = kinds[i];
+    if (RESPONSE_DROPPED[kind] === 1 || kind === CONTENT_LENGTH || kind === TRANSFER_ENCODING) {
+      continue;
+    }
+    if (kind === TRAILER || namedBy(head.connectionNamed, buf, fields, i)) continue;
+    const f = i * 4;
+    out.bytes(buf, fields[f], fields[f + 1]);
+    out.ascii(": ");
+    out.bytes(buf, fields[f + 2], fields[f + 3]);
+    out.ascii("\r\n");
+  }
+  out.ascii(length === -2 ? "Transfer-Encoding: chunked\r\n" : `Content-Length: ${length}\r\n`);
+  if (close) out.ascii("Connection: close\r\n");
+  out.ascii("\r\n");
+}

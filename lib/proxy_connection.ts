@@ -15,13 +15,14 @@
  * `#refuse`. Each request on a keep-alive or pipelined connection is decided
  * on its own, and the engine is only ever sent bytes the proxy wrote itself.
  */
+import { admissionNeeds, admit } from "./admission/admit.ts";
 import type { BufferedConn } from "./buffered_conn.ts";
 import { BufferedConn as Conn } from "./buffered_conn.ts";
-import { ByteWriter } from "./byte_writer.ts";
 import type { ClientDirectory } from "./client_directory.ts";
 import type { Limits } from "./config.ts";
 import { engineHealth, HEALTHCHECK_HEADER } from "./engine_health.ts";
-import { writeFraming, writeRequestFields, writeResponseHead } from "./forward_head.ts";
+import { writeFraming, writeRequestFields } from "./forward_head.ts";
+import { Forwarder } from "./forwarder.ts";
 import {
   CONTENT_TYPE,
   fieldValue,
@@ -30,35 +31,33 @@ import {
   latin1,
   OTHER,
   parseRequestHead,
-  parseResponseHead,
   type RequestHead,
-  type ResponseHead,
 } from "./http_head.ts";
 import type { Logger, LogLevel } from "./log.ts";
 import { parseAddress } from "./policy/cidr.ts";
-import type { ClientContainer, Profile } from "./policy/profile.ts";
-import { selectProfile } from "./policy/profile.ts";
-import { hasBody, RequestBody } from "./request_body.ts";
+import { type ClientContainer, type Profile, selectProfile } from "./policy/profile.ts";
+import { isQueryError, parseQuery } from "./policy/query_params.ts";
+import { hasBody } from "./request_body.ts";
 import type { RequestTarget } from "./request_target.ts";
-import {
-  bodyMode,
-  CHUNKED,
-  isHijack,
-  ResponseRelay,
-  TO_CLOSE,
-  UpstreamClosedError,
-} from "./response_relay.ts";
 import type { ActivePolicy, RouteCache } from "./route_cache.ts";
 import { CONTINUE_100, errorResponse, plainResponse } from "./responses.ts";
+import { rewriteAnswer } from "./scoping/answer_rewrite.ts";
+import { EventFilter } from "./scoping/event_filter.ts";
+import { bodyContainer, labelBody, OWNER_FIELDS, OwnerLabelError } from "./scoping/owner_label.ts";
+import { containerVisible, isScoped } from "./scoping/scope.ts";
+import { isNothing, type ScopePlan, scopePlan } from "./scoping/scope_plan.ts";
+import type { ScopeResolver } from "./scope_resolver.ts";
+import { applyScope, notFound, type ScopeResult } from "./scope_stage.ts";
 import { after } from "./timer.ts";
-import { tunnel } from "./tunnel.ts";
-import { EngineUnavailableError, type Upstream, type UpstreamPool } from "./upstream_pool.ts";
+import type { UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyContext {
   /** The policy in force; a reload replaces it, and each connection follows on its next request. */
   active: ActivePolicy;
   /** Resolves client addresses to containers, for profiles that match by client container. */
   clients: ClientDirectory | null;
+  /** Looks up the objects requests name, for scoping and rules on target labels. */
+  scopes(): ScopeResolver;
   limits: Limits;
   logger: Logger;
   pool: UpstreamPool;
@@ -69,20 +68,9 @@ export interface ProxyContext {
 export type Phase = "idle" | "head" | "request" | "stream" | "tunnel" | "closed";
 
 const CLIENT_BUFFER = 4 * 1024;
-const TUNNEL_BUFFER = 64 * 1024;
 const LINGER_MS = 1000;
 const LINGER_BYTES = 1 << 20;
-const RESPONSE_LIMITS = { maxRequestLine: 8192, maxHeaderBytes: 64 * 1024, maxHeaderCount: 500 };
-
-const IDEMPOTENT = new Set(["GET", "HEAD", "OPTIONS", "PUT", "DELETE"]);
-
-/** A request on its way: the engine connection, where its response head lies, the body pump. */
-interface Sent {
-  upstream: Upstream;
-  responseStart: number;
-  responseEnd: number;
-  pump: Promise<void> | null;
-}
+const encoder = new TextEncoder();
 
 function shorten(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "..." : text;
@@ -105,6 +93,12 @@ export function describePeer(
     local,
     host,
   };
+}
+
+/** The value of the first field of `kind`, or `""`. */
+function headerValue(buf: Uint8Array, head: RequestHead, kind: number): string {
+  for (let i = 0; i < head.count; i++) if (head.kinds[i] === kind) return fieldValue(buf, head, i);
+  return "";
 }
 
 /** Whether a request body is a form, whose fields the engine would merge into the query. */
@@ -132,22 +126,10 @@ export class ClientConnection {
   #ctx: ProxyContext;
   #host: string | null;
   #scanner = new HeadScanner();
-  #responseScanner = new HeadScanner();
-  #out = new ByteWriter(512);
-  #body = new RequestBody();
-  #relay = new ResponseRelay();
-  #upstream: Upstream | null = null;
-  /** Reused for every request and response head on this connection. */
+  #fwd: Forwarder;
+  /** Reused for every request head on this connection. */
   #head: RequestHead | undefined;
-  #response: ResponseHead | undefined;
   #closeAfter = false;
-  #aborted = false;
-  /** Whether the request body has been sent whole (or there was none). */
-  #pumpDone = true;
-  /** The current request asked for a protocol upgrade. */
-  #upgrading = false;
-  /** The request body turned out malformed while it was being forwarded. */
-  #bodyError: HttpError | null = null;
   // The profile, chosen for the policy in force when the connection's last
   // request began, and what the current request was decided as.
   #active: ActivePolicy | null = null;
@@ -166,6 +148,24 @@ export class ClientConnection {
     this.#host = host;
     this.listener = listener;
     this.#ctx = ctx;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    this.#fwd = new Forwarder({
+      client: this.client,
+      ctx,
+      peer,
+      get phase() {
+        return self.phase;
+      },
+      set phase(phase: Phase) {
+        self.phase = phase;
+      },
+      closing: () => this.#closing(),
+      close: () => this.close(),
+      answerAndClose: (bytes) => this.#answerAndClose(bytes),
+      refuse: (error, head, started) => this.#refuse(error, head, started),
+      log: (...args) => this.#log(...args),
+    });
   }
 
   /** The profile of the request in flight (or of the last one). */
@@ -211,10 +211,7 @@ export class ClientConnection {
     if (this.phase === "closed" && this.client.closed) return;
     this.phase = "closed";
     this.client.close();
-    if (this.#upstream !== null) {
-      this.#ctx.pool.destroy(this.#upstream);
-      this.#upstream = null;
-    }
+    this.#fwd.close();
   }
 
   // --- The pipeline -------------------------------------------------------
@@ -281,20 +278,147 @@ export class ClientConnection {
         started,
       );
     }
-    if (decision.denied) {
-      this.#verdict = "would-deny";
-      this.#note = decision.reason;
+    if (decision.denied) this.#wouldDeny(decision.reason);
+
+    // 5. Scope: the object a request names is looked up in the engine and
+    // checked against the profile's scope and its rules on target labels;
+    // what the profile may not see is answered as the engine answers for
+    // what does not exist.
+    const profile = routes.profile;
+    let forward = route.forward;
+    let requestLine = route.requestLine!;
+    const plan = isScoped(profile.scope) ? scopePlan(profile.scope, route.match!) : null;
+    let scoped: ScopeResult | null = null;
+    if ((plan !== null && !isNothing(plan)) || decision.targets !== null) {
+      try {
+        scoped = await applyScope(
+          ctx.scopes(),
+          profile,
+          plan,
+          decision.targets,
+          route.match!,
+          target,
+        );
+      } catch (error) {
+        const message = this.#fwd.cannotConnect((error as Error).message);
+        return await this.#fwd.badGateway(head, forward, started, message);
+      }
+      if (scoped.answer !== null && profile.mode === "audit") {
+        this.#wouldDeny(scoped.answer.reason);
+        scoped = null;
+      } else if (scoped.answer !== null) {
+        return await this.#deny(head, target, scoped.answer.status, scoped.answer.reason, started);
+      }
+      if (scoped !== null && scoped.forward !== null) {
+        forward = scoped.forward;
+        requestLine = encoder.encode(`${head.method} ${forward} HTTP/1.1\r\nHost: docker\r\n`);
+      }
     }
 
-    // 5. Forward.
-    this.#out.reset();
-    writeRequestFields(this.#out, client.buf, head, {
-      target: route.forward,
-      requestLine: route.requestLine!,
-      upgrade: true,
+    // 6. Admission: a body that could ask for host access is read whole (as
+    // is one the scope labels or checks) and decided on; what is forwarded is
+    // exactly what was checked.
+    const out = this.#fwd.out;
+    out.reset();
+    writeRequestFields(out, client.buf, head, { target: forward, requestLine, upgrade: true });
+    const body = await this.#admit(head, target, started, profile, decision.operation!, plan);
+    if (typeof body === "boolean") return body;
+    writeFraming(
+      out,
+      head,
+      true,
+      body !== null ? body.length : head.chunked ? -2 : head.contentLength,
+    );
+    if (body !== null) out.bytes(body);
+
+    // 7. Forward, and relay the answer (rewritten or filtered for a scoped client).
+    const scope = profile.scope;
+    return await this.#fwd.forward(head, forward, started, {
+      oneWay: decision.oneWay,
+      bodyInOut: body !== null,
+      rewrite: scoped?.rewrite
+        ? (answer) => rewriteAnswer(scoped!.rewrite!, scope, answer, scoped!.visibleIds)
+        : null,
+      events: scoped?.events ? new EventFilter(scope) : null,
     });
-    writeFraming(this.#out, head, true, head.chunked ? -2 : head.contentLength);
-    return await this.#forward(head, route.forward, started, decision.oneWay);
+  }
+
+  /**
+   * The admission stage: reads the body whole when admission, the owner label
+   * or a container named in the body need it, and decides. Returns the body
+   * to forward (`null`: the body streams as it comes), or whether the
+   * connection goes on when the request was answered here.
+   */
+  async #admit(
+    head: RequestHead,
+    target: RequestTarget,
+    started: number,
+    profile: Profile,
+    operation: string,
+    plan: ScopePlan | null,
+  ): Promise<Uint8Array | null | boolean> {
+    const client = this.client;
+    const admission = profile.admission;
+    const needs = admissionNeeds(operation, admission);
+    const label = plan?.label === "body" ? OWNER_FIELDS[operation] ?? null : null;
+    if (needs === "none" && label === null && !plan?.bodyContainer) return null;
+    let body: Uint8Array | null = null;
+    // Only a body that is decided on is read whole: a build context streams.
+    if (hasBody(head) && (needs === "body" || label !== null || plan?.bodyContainer)) {
+      this.#fwd.body.begin(head);
+      if (head.expectContinue) await client.write(CONTINUE_100);
+      try {
+        body = await this.#fwd.body.collect(client, admission.maxBodyBytes);
+      } catch (error) {
+        if (error instanceof HttpError) {
+          await this.#refuse(error, head, started);
+          return false;
+        }
+        return false; // the client left
+      }
+    }
+    const query = parseQuery(target.query);
+    const verdict = admit({
+      operation,
+      query: isQueryError(query) ? new Map() : query,
+      body,
+      contentType: headerValue(client.buf, head, CONTENT_TYPE).toLowerCase(),
+    }, admission);
+    if (!verdict.allowed && profile.mode === "audit") {
+      this.#wouldDeny(verdict.reason);
+    } else if (!verdict.allowed) {
+      const where = profile.file === null ? "" : ` (profile ${JSON.stringify(profile.name)})`;
+      return await this.#deny(head, target, verdict.status, verdict.reason, started, {
+        message: `${verdict.status === 400 ? "Refused" : "Forbidden"} by socket-proxy: ` +
+          verdict.reason + where,
+      });
+    }
+    if (label !== null && profile.scope.owner !== null) {
+      try {
+        body = labelBody(body ?? new Uint8Array(0), label, profile.scope.owner);
+      } catch (error) {
+        if (!(error instanceof OwnerLabelError)) throw error;
+        if (profile.mode === "audit") this.#wouldDeny(error.message);
+        else return await this.#deny(head, target, error.status, error.message, started);
+      }
+    }
+    if (plan?.bodyContainer && body !== null) {
+      const name = bodyContainer(body);
+      if (name !== null) {
+        const found = await this.#ctx.scopes().lookup("container", name).catch(() => null);
+        if (found === null || !containerVisible(profile.scope, found.name, found.labels)) {
+          if (profile.mode === "audit") this.#wouldDeny(notFound("container", name));
+          else return await this.#deny(head, target, 404, notFound("container", name), started);
+        }
+      }
+    }
+    return body;
+  }
+
+  /** Audit mode: the request goes on, and its log line says what would have refused it. */
+  #wouldDeny(reason: string): void {
+    this.#verdict = "would-deny";
+    this.#note = this.#note === undefined ? reason : `${this.#note}; ${reason}`;
   }
 
   /** Reads until a whole request head is buffered; returns its end, or -1 when the connection ends. */
@@ -304,7 +428,6 @@ export class ClientConnection {
     const limits = ctx.limits;
     client.shrink();
     this.phase = "idle";
-    this.#aborted = false;
     this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
     this.#scanner.reset(client.start);
     try {
@@ -378,11 +501,16 @@ export class ClientConnection {
     status: number,
     reason: string,
     started: number,
+    options: { message?: string } = {},
   ): Promise<boolean> {
     const operation = this.#operation === null ? "" : ` (${this.#operation})`;
-    const message = status === 400
-      ? `Refused by socket-proxy: ${head.method} ${target.path}${operation}: ${reason}`
-      : `Forbidden by socket-proxy: ${head.method} ${target.path}${operation} ${reason}`;
+    // A 404 is the engine's own answer for what does not exist (or is out of scope).
+    const message = options.message ??
+      (status === 404
+        ? reason
+        : status === 400
+        ? `Refused by socket-proxy: ${head.method} ${target.path}${operation}: ${reason}`
+        : `Forbidden by socket-proxy: ${head.method} ${target.path}${operation} ${reason}`);
     // A body the proxy will not read leaves the connection out of step: close it.
     const close = hasBody(head) || head.close || this.#closing();
     const bytes = errorResponse(status, message, { close, head: head.method === "HEAD" });
@@ -434,331 +562,6 @@ export class ClientConnection {
     } finally {
       cancel();
     }
-  }
-
-  // --- Forwarding ----------------------------------------------------------
-
-  /**
-   * Keeps a read open on the client while the engine works, so a client that
-   * goes away is noticed at once and the engine side is closed too (a stream
-   * such as `/events` may otherwise sit idle forever). Bytes that arrive are
-   * kept: they are the next pipelined request.
-   */
-  #watchClient(): void {
-    const client = this.client;
-    if (client.reading || client.eof || client.closed) return;
-    // A client that pipelines more than a request head's worth while the
-    // engine works is not read further until it is served; during a stream,
-    // which may never end, it is closed instead.
-    const limits = this.#ctx.limits;
-    if (client.available > limits.maxRequestLine + limits.maxHeaderBytes) {
-      if (this.phase === "stream") {
-        this.#ctx.logger.warning("Client closed: it pipelined too much during a stream", {
-          client: this.peer,
-        });
-        this.close();
-      }
-      return;
-    }
-    if (client.end === client.buf.length && client.start > 0) client.compact();
-    client.onEnd = this.#onClientEnd;
-    client.fill().then(this.#onWatched);
-  }
-
-  // Bound once, so watching costs no allocation per request.
-  #onClientEnd = (): void => {
-    // A client that half-closes after asking for an upgrade may just have sent
-    // all its input early: the tunnel passes the EOF on. Otherwise, as Go's
-    // server does, the end of the client's stream cancels the request.
-    if (this.#upgrading && this.client.error === null) return;
-    if (this.phase === "request" || this.phase === "stream") this.#abort();
-  };
-  #onWatched = (more: boolean): void => {
-    if (more && (this.phase === "request" || this.phase === "stream")) this.#watchClient();
-  };
-
-  /** The client is gone: drop the engine side of the exchange. */
-  #abort(): void {
-    this.#aborted = true;
-    if (this.#upstream !== null) {
-      this.#ctx.pool.destroy(this.#upstream);
-      this.#upstream = null;
-    }
-  }
-
-  /** Streams the rest of the body; a client that leaves or breaks framing aborts the exchange. */
-  async #pumpBody(upstream: Upstream): Promise<void> {
-    try {
-      await this.#body.pump(this.client, upstream);
-    } catch (error) {
-      // Malformed framing mid-body: the engine gets no more, the client a 400.
-      if (error instanceof HttpError) this.#bodyError = error;
-      this.#abort();
-      throw error;
-    }
-    this.#watchClient();
-  }
-
-  /**
-   * Sends the request in `this.#out` (head and whatever body is in hand) and
-   * reads the engine's response head. A pooled connection the engine closed
-   * while idle is replaced, and an idempotent request replayed once. Returns
-   * `null` when the exchange already ended (answered, or the client left).
-   */
-  async #send(
-    head: RequestHead,
-    target: string,
-    started: number,
-    bodyDone: boolean,
-  ): Promise<Sent | null> {
-    const ctx = this.#ctx;
-    const client = this.client;
-    const request = this.#out.view();
-    // A request whose bytes are all in hand can be replayed on a fresh
-    // connection if a pooled one turns out to be stale (the engine restarted):
-    // when it is idempotent, as Go's transport does, so that a request the
-    // engine did act on is never sent twice.
-    const replayable = bodyDone && IDEMPOTENT.has(head.method);
-    let upstream: Upstream | null = bodyDone ? ctx.pool.takeIdle() : null;
-    const sent: Sent = { upstream: null!, responseStart: 0, responseEnd: 0, pump: null };
-    for (let attempt = 0;; attempt++) {
-      const reused = upstream !== null;
-      try {
-        upstream ??= await ctx.pool.connect();
-      } catch (error) {
-        if (!(error instanceof EngineUnavailableError)) throw error;
-        await this.#badGateway(head, target, started, this.#cannotConnect(error.message));
-        return null;
-      }
-      this.#upstream = upstream;
-      sent.upstream = upstream;
-      try {
-        await upstream.write(request);
-        if (!bodyDone) {
-          this.#pumpDone = false;
-          sent.pump = this.#pumpBody(upstream).finally(() => this.#pumpDone = true);
-          sent.pump.catch(() => {}); // awaited by the caller; errors handled there
-        } else {
-          this.#watchClient();
-        }
-        this.#responseScanner.reset(upstream.start);
-        for (;;) {
-          const end = this.#responseScanner.scan(upstream.buf, upstream.end, RESPONSE_LIMITS);
-          if (end < 0) {
-            if (upstream.end === upstream.buf.length && upstream.start > 0) {
-              this.#responseScanner.shift(upstream.compact());
-            }
-            if (!(await upstream.fill())) {
-              throw new UpstreamClosedError(this.#responseScanner.started);
-            }
-            continue;
-          }
-          const b = upstream.buf;
-          const at = upstream.start;
-          sent.responseStart = at;
-          sent.responseEnd = end;
-          const interim = b[at + 9] === 49 && !(b[at + 10] === 48 && b[at + 11] === 49);
-          if (!interim) return sent;
-          // An interim 1xx (not 101): pass it on and read the final response.
-          await client.write(upstream.buf.subarray(at, end));
-          upstream.start = end;
-          this.#responseScanner.reset(upstream.start);
-        }
-      } catch (error) {
-        if (this.#bodyError !== null) {
-          await this.#refuse(this.#bodyError, head, started);
-          return null;
-        }
-        if (this.#aborted || this.phase === "closed") return null;
-        // A pooled connection that ends before any answer was closed by the
-        // engine while idle: so are its siblings.
-        const stale = reused && attempt === 0 &&
-          (!(error instanceof UpstreamClosedError) || !error.anyBytes);
-        ctx.pool.destroy(upstream);
-        this.#upstream = null;
-        upstream = null;
-        if (stale) ctx.pool.discardIdle();
-        if (stale && replayable) continue;
-        const message = error instanceof HttpError
-          ? this.#badResponse(error.message)
-          : this.#cannotConnect((error as Error).message);
-        await this.#badGateway(head, target, started, message);
-        return null;
-      }
-    }
-  }
-
-  async #forward(
-    head: RequestHead,
-    target: string,
-    started: number,
-    oneWay: boolean,
-  ): Promise<boolean> {
-    const ctx = this.#ctx;
-    const client = this.client;
-    this.#upgrading = head.upgrade !== "";
-    this.#bodyError = null;
-    this.#pumpDone = true;
-    this.#body.begin(head);
-    if (hasBody(head) && head.expectContinue) await client.write(CONTINUE_100);
-    let bodyDone: boolean;
-    try {
-      bodyDone = this.#body.take(client, this.#out);
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      await this.#refuse(error, head, started);
-      return false;
-    }
-    const sent = await this.#send(head, target, started, bodyDone);
-    if (sent === null) return false;
-    const { upstream, responseStart, responseEnd, pump } = sent;
-
-    // The response head.
-    let response;
-    try {
-      response = parseResponseHead(upstream.buf, responseStart, responseEnd, this.#response);
-      this.#response = response;
-    } catch (error) {
-      if (!(error instanceof HttpError)) throw error;
-      this.#abort();
-      return await this.#badGateway(head, target, started, this.#badResponse(error.message));
-    }
-    upstream.start = responseEnd;
-
-    if (isHijack(response)) {
-      if (response.status === 101 && head.upgrade === "") {
-        this.#abort();
-        return await this.#badGateway(
-          head,
-          target,
-          started,
-          this.#badResponse("Switched protocols without being asked"),
-        );
-      }
-      if (pump !== null) await pump.catch(() => {});
-      return await this.#tunnel(upstream, responseStart, response, head, target, started, oneWay);
-    }
-
-    const mode = bodyMode(head.method, response);
-    const close = head.close || this.#closing() || mode === TO_CLOSE || !this.#pumpDone;
-    if (mode === CHUNKED || mode === TO_CLOSE) {
-      this.phase = "stream";
-      if (ctx.shuttingDown) {
-        this.close();
-        return false;
-      }
-      if (this.#pumpDone) this.#watchClient();
-    }
-
-    let complete = false;
-    let clientGone = false;
-    const relay = this.#relay;
-    relay.sent = 0;
-    try {
-      await relay.relay(client, upstream, responseStart, response, mode, close, this.#out);
-      complete = true;
-    } catch (error) {
-      // The engine went away mid-response (the client can only be told by a
-      // close), or the client did.
-      clientGone = !(error instanceof UpstreamClosedError) && !(error instanceof HttpError);
-      if (!clientGone && relay.sent === 0 && !this.#aborted) {
-        this.#abort();
-        if (pump !== null) await pump.catch(() => {});
-        return await this.#badGateway(
-          head,
-          target,
-          started,
-          this.#badResponse((error as Error).message),
-        );
-      }
-    }
-    if (!this.#pumpDone) {
-      // The engine answered without reading the whole body: it will not read on.
-      this.#abort();
-    }
-    if (pump !== null) await pump.catch(() => {});
-    const reusable = complete && !this.#aborted && mode !== TO_CLOSE && !response.close;
-    if (this.#upstream !== null) {
-      if (reusable) ctx.pool.release(this.#upstream, Date.now());
-      else ctx.pool.destroy(this.#upstream);
-      this.#upstream = null;
-    }
-    const ending = complete
-      ? undefined
-      : clientGone || this.#aborted
-      ? "client went away"
-      : "engine closed the stream";
-    this.#log("info", head.method, target, "allowed", response.status, relay.sent, started, ending);
-    return complete && !close && !this.#aborted;
-  }
-
-  /** The engine switched protocols: the connection becomes a tunnel until both sides end. */
-  async #tunnel(
-    upstream: Upstream,
-    responseStart: number,
-    response: ResponseHead,
-    head: RequestHead,
-    target: string,
-    started: number,
-    oneWay: boolean,
-  ): Promise<boolean> {
-    const client = this.client;
-    this.phase = "tunnel";
-    client.onEnd = null;
-    if (this.#ctx.shuttingDown) return false;
-    if (response.hopByHop && response.status !== 101) {
-      this.#out.reset();
-      writeResponseHead(this.#out, upstream.buf, responseStart, response, false);
-      await client.write(this.#out.view());
-    } else {
-      await client.write(upstream.buf.subarray(responseStart, upstream.start));
-    }
-    // Bytes already read past the engine's head, then past the client's request,
-    // go first.
-    client.ensureCapacity(TUNNEL_BUFFER);
-    upstream.ensureCapacity(TUNNEL_BUFFER);
-    const totals = await tunnel(client, upstream, oneWay);
-    this.#log(
-      "info",
-      head.method,
-      target,
-      "allowed",
-      response.status,
-      totals.toClient,
-      started,
-      oneWay
-        ? "tunnel closed, nothing from the client passed (stdin not allowed)"
-        : `tunnel closed, ${totals.toEngine}B to the engine`,
-    );
-    return false;
-  }
-
-  #cannotConnect(detail: string): string {
-    return `Cannot connect to the Docker daemon at unix://${this.#ctx.pool.socketPath}: ${detail} ` +
-      "(is the docker daemon running?)";
-  }
-
-  #badResponse(detail: string): string {
-    return `Bad response from the Docker daemon at unix://${this.#ctx.pool.socketPath}: ${detail}`;
-  }
-
-  /** Answers 502 when the engine cannot be reached or answered nonsense. */
-  async #badGateway(
-    head: RequestHead,
-    target: string,
-    started: number,
-    message: string,
-  ): Promise<boolean> {
-    this.#log("err", head.method, target, "allowed", 502, 0, started, message);
-    const close = head.chunked || head.contentLength > 0 || head.close || this.#closing() ||
-      this.#aborted;
-    const bytes = errorResponse(502, message, { close, head: head.method === "HEAD" });
-    if (close) {
-      await this.#answerAndClose(bytes);
-      return false;
-    }
-    await this.client.write(bytes);
-    return true;
   }
 
   /** Answers the `healthcheck` command: 200 when the engine answers `/_ping`, 503 when not. */

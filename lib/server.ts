@@ -8,6 +8,8 @@ import type { Logger } from "./log.ts";
 import { ClientConnection, type ProxyContext } from "./proxy_connection.ts";
 import { errorResponse } from "./responses.ts";
 import { ClientDirectory } from "./client_directory.ts";
+import { EngineEvents } from "./engine_events.ts";
+import { ScopeResolver } from "./scope_resolver.ts";
 import type { Policy } from "./policy/profile.ts";
 import { ActivePolicy } from "./route_cache.ts";
 import { routeMatcher } from "./routes/engine_routes.ts";
@@ -89,9 +91,13 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   const { logger } = options;
   const pool = new UpstreamPool(config.socketPath);
   const policy = options.policy ?? config.policy;
+  // The engine's events, followed only once something caches what the engine reports.
+  const events = new EngineEvents(pool, logger);
+  let resolver: ScopeResolver | null = null;
   const ctx: ProxyContext = {
     active: new ActivePolicy(policy, routeMatcher()),
     clients: null,
+    scopes: () => resolver ??= new ScopeResolver(pool, events),
     limits: config.limits,
     logger,
     pool,
@@ -178,7 +184,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   const acceptors = listeners.map((listener, i) => accept(listener, labels[i]));
   const useClients = (next: Policy) => {
     if (next.usesContainers && ctx.clients === null) {
-      ctx.clients = new ClientDirectory(pool, logger);
+      ctx.clients = new ClientDirectory(pool, logger, events);
       ctx.clients.start();
     }
   };
@@ -241,7 +247,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       await allClosed;
       sweeping = false;
-      await ctx.clients?.stop();
+      await events.stop();
       pool.discardIdle();
     },
     async close() {
@@ -250,7 +256,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       sweeping = false;
       pool.discardIdle();
-      await Promise.all([...acceptors, ...tasks, ctx.clients?.stop()]);
+      await Promise.all([...acceptors, ...tasks, events.stop()]);
       pool.discardIdle();
     },
   };

@@ -3,8 +3,13 @@
  * linuxserver's rules, and this proxy started as the README starts it, all in
  * front of one private dockerd, measured in one run and compared as ratios.
  *
- *   scripts/bench            full run, writes bench/RESULTS.md
- *   scripts/bench --quick    shorter runs, prints the table only
+ *   scripts/bench                    full run, writes bench/RESULTS.md
+ *   scripts/bench --quick            shorter runs, prints the tables only
+ *   scripts/bench --baseline <dir>   also measures the checkout in <dir> (an
+ *                                    earlier commit: `git worktree add <dir> <rev>`)
+ *
+ * socket-proxy is measured twice: configured by the environment, and with a
+ * policy file of 5 profiles x 30 rules where the client matches the last one.
  *
  * Needs dockerd, haproxy, wrk and busybox (Debian: docker.io haproxy wrk
  * busybox-static) and root for dockerd.
@@ -13,6 +18,9 @@
 import { freePort, run, startEngine } from "./private_engine.ts";
 
 const QUICK = Deno.args.includes("--quick");
+const BASELINE = Deno.args.includes("--baseline")
+  ? Deno.args[Deno.args.indexOf("--baseline") + 1]
+  : null;
 const SECONDS = QUICK ? 3 : 5;
 const ROUNDS = 2;
 const STREAM_MIB = QUICK ? 64 : 256;
@@ -92,6 +100,50 @@ interface Target {
   name: string;
   port: number;
   docker: string;
+}
+
+/** Operations a bench profile allows besides what the workloads need. */
+const FILLER = [
+  "ContainerInspect",
+  "ContainerTop",
+  "ContainerChanges",
+  "ContainerStats",
+  "ContainerResize",
+  "ContainerStart",
+  "ContainerStop",
+  "ContainerRestart",
+  "ContainerPause",
+  "ContainerUnpause",
+  "ContainerWait",
+  "ContainerRename",
+  "ImageList",
+  "ImageInspect",
+  "ImageHistory",
+  "ImageSearch",
+  "NetworkList",
+  "NetworkInspect",
+  "VolumeList",
+  "VolumeInspect",
+  "SystemInfo",
+  "SystemVersion",
+  "SystemDataUsage",
+  "ExecInspect",
+]; // deno-fmt-ignore
+
+/** A policy of 5 profiles x 30 rules; 127.0.0.1 (the benchmark's client) matches the last. */
+export function benchPolicy(): string {
+  const lines = ["profiles:"];
+  for (let p = 1; p <= 5; p++) {
+    lines.push(`  - name: app${p}`);
+    lines.push(`    match: { source: ${p < 5 ? `10.0.0.${p}` : "127.0.0.0/8"} }`);
+    lines.push("    rules:");
+    for (const operation of FILLER) lines.push(`      - ${operation}`);
+    lines.push("      - allow: ContainerKill", "        query: { signal: [SIGHUP, SIGUSR1] }");
+    lines.push("      - allow: ContainerLogs", "        query: { follow: false }");
+    lines.push("      - SystemEvents", "      - SystemPingHead", "      - ContainerList");
+    lines.push("      - SystemPing");
+  }
+  return lines.join("\n") + "\n";
 }
 
 /** Reads an image export through `target`; MiB/s. */
@@ -281,6 +333,32 @@ async function main() {
     }
     const proxy = startProxy(ports.proxy);
     children.push(proxy);
+    const policyPort = freePort();
+    const policyFile = `${ROOT}bench/out/policy.yaml`;
+    await Deno.writeTextFile(policyFile, benchPolicy());
+    children.push(
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", "start"],
+        cwd: ROOT,
+        env: { POLICY_FILE: policyFile, SOCKET_PATH: socket, LISTEN: `127.0.0.1:${policyPort}` },
+        stdout: "null",
+        stderr: "null",
+      }).spawn(),
+    );
+    const baselinePort = freePort();
+    if (BASELINE !== null) {
+      children.push(
+        new Deno.Command(Deno.execPath(), {
+          args: ["task", "start"],
+          cwd: BASELINE,
+          env: { ...switches, SOCKET_PATH: socket, LISTEN: `127.0.0.1:${baselinePort}` },
+          stdout: "null",
+          stderr: "null",
+        }).spawn(),
+      );
+      await waitFor(`http://127.0.0.1:${baselinePort}/_ping`);
+    }
+    await waitFor(`http://127.0.0.1:${policyPort}/_ping`);
     await waitFor(`http://127.0.0.1:${ports.haproxy}/_ping`);
     await waitFor(`http://127.0.0.1:${ports.proxy}/_ping`);
     const proxyPid = await pidOnPort(ports.proxy);
@@ -292,6 +370,15 @@ async function main() {
       { name: "haproxy", port: ports.haproxy, docker: `tcp://127.0.0.1:${ports.haproxy}` },
       { name: "socket-proxy", port: ports.proxy, docker: `tcp://127.0.0.1:${ports.proxy}` },
     ];
+    const rateTargets: Target[] = [
+      ...targets,
+      { name: "policy", port: policyPort, docker: `tcp://127.0.0.1:${policyPort}` },
+      ...(BASELINE === null ? [] : [{
+        name: "baseline",
+        port: baselinePort,
+        docker: `tcp://127.0.0.1:${baselinePort}`,
+      }]),
+    ];
     const rate: Record<string, Record<string, WrkResult>> = {};
     const workloads: [string, string, number, string?][] = [
       ["GET /_ping, 10 connections", "/_ping", 10],
@@ -302,7 +389,7 @@ async function main() {
     for (const [name, path, connections, method] of workloads) {
       rate[name] = {};
       for (let round = 0; round < ROUNDS; round++) {
-        for (const target of targets) {
+        for (const target of rateTargets) {
           log(`${name} -> ${target.name} (round ${round + 1})`);
           const result = await wrk(`http://127.0.0.1:${target.port}${path}`, connections, {
             method,
@@ -407,6 +494,30 @@ async function main() {
           `${times(s["socket-proxy"] / s.haproxy)} | ${
             times(s["socket-proxy"] / s.engine)
           } | ≥ 0.95x engine |`,
+      );
+    }
+    lines.push("");
+    lines.push(
+      "socket-proxy with a policy file (5 profiles x 30 rules, the client matching the last; " +
+        "`benchPolicy()` in `scripts/bench.ts`)" +
+        (BASELINE === null ? "" : ", and the baseline checkout given with `--baseline`") +
+        ", in the same run:",
+      "",
+      `| workload | socket-proxy | with the policy file | policy vs env | policy vs haproxy |${
+        BASELINE === null ? "" : " baseline | env vs baseline |"
+      }`,
+      `| --- | ---: | ---: | ---: | ---: |${BASELINE === null ? "" : " ---: | ---: |"}`,
+    );
+    for (const [name] of workloads) {
+      const r = rate[name];
+      lines.push(
+        `| ${name}: requests/s | ${fmt(r["socket-proxy"].rps)} | ${fmt(r.policy.rps)} | ${
+          times(r.policy.rps / r["socket-proxy"].rps)
+        } | ${times(r.policy.rps / r.haproxy.rps)} |${
+          BASELINE === null
+            ? ""
+            : ` ${fmt(r.baseline.rps)} | ${times(r["socket-proxy"].rps / r.baseline.rps)} |`
+        }`,
       );
     }
     lines.push("");

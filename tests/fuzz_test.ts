@@ -57,6 +57,10 @@ const SEEDS = [
   "GET /containers/abc/attach/ws?stdin=0&stdout=1 HTTP/1.1\r\nHost: x\r\n" +
   "Connection: Upgrade\r\nUpgrade: websocket\r\n\r\n",
   "GET /images/ghcr.io/acme/app:1/json HTTP/1.1\r\nHost: x\r\n\r\n",
+  "POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+  'Content-Length: 46\r\n\r\n{"Image":"x","HostConfig":{"Privileged":true}}',
+  "POST /containers/create?name=a HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
+  'd\r\n{"Image":"x"}\r\n0\r\n\r\n',
 ];
 
 /** Profiles chosen by the client's address, with rules, constraints and an audit mode. */
@@ -76,6 +80,7 @@ profiles:
   - name: switches
     match: { source: 127.0.0.3 }
     POST: 1
+    CONTAINERS: 1
     ALLOW_LOGS: 1
     IMAGES: 1
     rules: [ImageBuild, ContainerKill]

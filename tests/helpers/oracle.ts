@@ -8,7 +8,9 @@
 import { ByteWriter } from "../../lib/byte_writer.ts";
 import { ChunkedDecoder, LAST_CHUNK, writeChunkHeader } from "../../lib/chunked.ts";
 import type { Limits } from "../../lib/config.ts";
-import { writeRequestHead } from "../../lib/forward_head.ts";
+import { admissionNeeds, admit } from "../../lib/admission/admit.ts";
+import { writeFraming, writeRequestFields, writeRequestHead } from "../../lib/forward_head.ts";
+import { isQueryError, parseQuery } from "../../lib/policy/query_params.ts";
 import { HeadScanner, HttpError, latin1, parseRequestHead } from "../../lib/http_head.ts";
 import type { Profile } from "../../lib/policy/profile.ts";
 import { route } from "../../lib/route_cache.ts";
@@ -83,15 +85,73 @@ export function simulate(input: Uint8Array, profile: Profile, limits: Limits): E
         type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")
       );
     if (!decision.forward || (decision.readsQuery && formBody)) {
-      expected.answers.push({ kind: "denied", head: isHead });
+      const kind = decision.forward || decision.status === 403 ? "denied" : "refused";
+      expected.answers.push({ kind, head: isHead });
       if (hasBody || head.close) return { ...expected, closes: true };
       pos = end;
       continue;
     }
     const out = new ByteWriter(256);
-    writeRequestHead(out, input, head, { target: target.path + target.query, upgrade: true });
-    if (hasBody && head.expectContinue) expected.answers.push({ kind: "continue", head: false });
+    const operation = decision.operation!;
+    const needs = admissionNeeds(operation, profile.admission);
+    const query = parseQuery(target.query);
+    const audit = profile.mode === "audit";
+    /** The kind of answer admission gives, or `null` when it lets the request through. */
+    const admitted = (body: Uint8Array | null): Answer | null => {
+      if (audit) return null;
+      const verdict = admit({
+        operation,
+        query: isQueryError(query) ? new Map() : query,
+        body,
+        contentType: contentType[0] ?? "",
+      }, profile.admission);
+      return verdict.allowed ? null : verdict.status === 400 ? "refused" : "denied";
+    };
     let bodyEnd: number;
+    if (needs === "body" && hasBody) {
+      // Read whole, decided on, forwarded with a Content-Length of its own.
+      if (head.expectContinue) expected.answers.push({ kind: "continue", head: false });
+      const body = new ByteWriter(256);
+      if (head.chunked) {
+        const decoder = new ChunkedDecoder(400);
+        try {
+          bodyEnd = decoder.feed(input, end, input.length, (buf, start, stop) => {
+            body.bytes(buf, start, stop);
+          });
+        } catch (error) {
+          if (error instanceof HttpError) return refuse(isHead);
+          throw error;
+        }
+        if (!decoder.done) return expected;
+      } else {
+        if (input.length - end < head.contentLength) return expected;
+        body.bytes(input, end, end + head.contentLength);
+        bodyEnd = end + head.contentLength;
+      }
+      if (body.length > profile.admission.maxBodyBytes) return refuse(isHead);
+      const refusal = admitted(body.view());
+      if (refusal !== null) {
+        expected.answers.push({ kind: refusal, head: isHead });
+        return { ...expected, closes: true };
+      }
+      writeRequestFields(out, input, head, { target: target.path + target.query, upgrade: true });
+      writeFraming(out, head, true, body.length);
+      out.bytes(body.view());
+      expected.forwarded.push(latin1(out.buf, 0, out.length));
+      expected.answers.push({ kind: "forwarded", head: isHead });
+      if (head.close) return { ...expected, closes: true };
+      pos = bodyEnd;
+      continue;
+    }
+    const refusal = needs === "none" ? null : admitted(null);
+    if (refusal !== null) {
+      expected.answers.push({ kind: refusal, head: isHead });
+      if (hasBody || head.close) return { ...expected, closes: true };
+      pos = end;
+      continue;
+    }
+    if (hasBody && head.expectContinue) expected.answers.push({ kind: "continue", head: false });
+    writeRequestHead(out, input, head, { target: target.path + target.query, upgrade: true });
     if (head.chunked) {
       const decoder = new ChunkedDecoder(400);
       try {
