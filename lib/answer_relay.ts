@@ -79,6 +79,9 @@ export async function relayRewritten(
   scratch: ByteWriter,
   rewrite: (answer: unknown) => unknown,
 ): Promise<number> {
+  // The head's fields are offsets into the engine's buffer, which reading the
+  // body reuses: keep a copy of the bytes up to the head's end.
+  const head = engine.buf.slice(0, engine.start);
   let body = await readBody(engine, response, mode);
   if (response.status === 200 && body.length > 0) {
     let parsed: unknown = undefined;
@@ -90,7 +93,7 @@ export async function relayRewritten(
     if (parsed !== undefined) body = encoder.encode(JSON.stringify(rewrite(parsed)));
   }
   scratch.reset();
-  writeReframedResponseHead(scratch, engine.buf, responseStart, response, body.length, close);
+  writeReframedResponseHead(scratch, head, responseStart, response, body.length, close);
   scratch.bytes(body);
   await client.write(scratch.view());
   return scratch.length;
