@@ -15,7 +15,7 @@
  * `#refuse`. Each request on a keep-alive or pipelined connection is decided
  * on its own, and the engine is only ever sent bytes the proxy wrote itself.
  */
-import { admissionNeeds, admit } from "./admission/admit.ts";
+import { admissionNeeds, admit, prepareAdmission } from "./admission/admit.ts";
 import type { BufferedConn } from "./buffered_conn.ts";
 import { BufferedConn as Conn } from "./buffered_conn.ts";
 import type { ClientDirectory } from "./client_directory.ts";
@@ -377,7 +377,17 @@ export class ClientConnection {
         return false; // the client left
       }
     }
+    if (body !== null && needs === "body" && hasField(client.buf, head, "content-encoding")) {
+      // The engine reads the bytes as they are; the proxy would check decoded ones.
+      await this.#refuse(
+        new HttpError(400, "A request body the proxy checks may not carry a Content-Encoding"),
+        head,
+        started,
+      );
+      return false;
+    }
     const query = parseQuery(target.query);
+    if (needs !== "none") await prepareAdmission(operation);
     const verdict = admit({
       operation,
       query: isQueryError(query) ? new Map() : query,

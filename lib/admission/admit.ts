@@ -35,7 +35,7 @@ import { checkSpecGenerator } from "./libpod_spec.ts";
 import { checkNotFormEncoded, type QueryParams } from "./query_params.ts";
 import { type AdmissionVerdict, forbid, malformed, Refusal } from "./refusal.ts";
 import { checkSecretSpec, checkServiceSpec } from "./service_spec.ts";
-import { parseKubeYaml } from "./yaml_documents.ts";
+import { loadYaml, parseKubeYaml } from "./yaml_documents.ts";
 
 export type { AdmissionVerdict } from "./refusal.ts";
 export type { QueryParams } from "./query_params.ts";
@@ -139,7 +139,12 @@ const QUERIES: Readonly<Record<string, QueryCheck>> = {
   ContainerStart: (_settings, query) => checkStartQuery(query),
   LibpodPlayKube: (settings, query, contentType) =>
     checkKubePlayRequest(settings, query, contentType),
+  LibpodKubePlay: (settings, query, contentType) =>
+    checkKubePlayRequest(settings, query, contentType),
 };
+
+/** `kube play`, under both its routes (`/libpod/play/kube`, `/libpod/kube/play`). */
+const KUBE_PLAY = new Set(["LibpodPlayKube", "LibpodKubePlay"]);
 
 /** Operations whose query the engine would merge with a form-encoded body. */
 const FORM_SENSITIVE = new Set([
@@ -157,7 +162,7 @@ export function admissionNeeds(
   settings: AdmissionSettings,
 ): "none" | "query" | "body" {
   if (settings.hostAccess) return "none";
-  if (Object.hasOwn(JSON_BODIES, operation) || operation === "LibpodPlayKube") return "body";
+  if (Object.hasOwn(JSON_BODIES, operation) || KUBE_PLAY.has(operation)) return "body";
   if (Object.hasOwn(QUERIES, operation) || Object.hasOwn(REFUSED, operation)) return "query";
   return "none";
 }
@@ -179,7 +184,7 @@ function decide(request: AdmissionRequest, settings: AdmissionSettings): void {
   if (body !== null && body.length > settings.maxBodyBytes) {
     malformed(`Body is larger than MAX_BODY_SIZE (${settings.maxBodyBytes} bytes)`);
   }
-  if (operation === "LibpodPlayKube") {
+  if (KUBE_PLAY.has(operation)) {
     if (!isBlank(body)) checkKubePlay(settings, parseKubeYaml(body!));
     return;
   }
@@ -194,7 +199,12 @@ function decide(request: AdmissionRequest, settings: AdmissionSettings): void {
   JSON_BODIES[operation](settings, value);
 }
 
-/** Decides one request. */
+/** Loads what deciding `operation` needs beyond this module (the YAML parser for kube play). */
+export async function prepareAdmission(operation: string): Promise<void> {
+  if (KUBE_PLAY.has(operation)) await loadYaml();
+}
+
+/** Decides one request (after `prepareAdmission`). */
 export function admit(request: AdmissionRequest, settings: AdmissionSettings): AdmissionVerdict {
   if (settings.hostAccess) return { allowed: true };
   try {

@@ -7,14 +7,30 @@
  * repeats a key, or reads differently under YAML 1.1 and 1.2; the documents
  * are returned as Go-JSON values for the struct readers.
  */
-import { CST, type Document, Lexer, parseAllDocuments } from "yaml";
+import type { Document } from "yaml";
 import { GoJsonNumber, GoJsonObject, type GoJsonValue } from "./go_json.ts";
 import { malformed } from "./refusal.ts";
 
 const utf8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+type YamlModule = typeof import("yaml");
+let yaml: YamlModule | null = null;
+
+/**
+ * Loads the YAML parser, which costs some 13 MiB of resident memory: only a
+ * proxy that decides a `kube play` body pays for it, on the first one.
+ */
+export async function loadYaml(): Promise<void> {
+  yaml ??= await import("yaml");
+}
+
+function parser(): YamlModule {
+  if (yaml === null) throw new Error("The YAML parser is not loaded: call loadYaml() first");
+  return yaml;
+}
+
 function documents(text: string, version: "1.1" | "1.2"): Document.Parsed[] {
-  const docs = parseAllDocuments(text, {
+  const docs = parser().parseAllDocuments(text, {
     version,
     uniqueKeys: true,
     merge: false,
@@ -30,6 +46,7 @@ function documents(text: string, version: "1.1" | "1.2"): Document.Parsed[] {
 
 /** Refuses anchors, aliases, tags and directives anywhere in the text (block or flow). */
 function refuseIndirection(text: string): void {
+  const { CST, Lexer } = parser();
   for (const token of new Lexer().lex(text)) {
     const type = CST.tokenType(token);
     if (type === "anchor" || type === "alias") {

@@ -82,6 +82,7 @@ export function scopePlan(scope: Scope, match: RouteMatch): ScopePlan {
   const scrub = scope.scrubEnvs;
   const hides = hidesContainers(scope);
   const owner = scope.owner !== null;
+  if (!hides && !scrub) return NOTHING;
 
   if (operation === "ContainerList" || operation === "LibpodContainerList") {
     return hides

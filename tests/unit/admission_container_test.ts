@@ -2,6 +2,9 @@ import assert from "node:assert/strict";
 import { admissionNeeds, admit } from "../../lib/admission/admit.ts";
 import { parseAdmissionSettings } from "../../lib/admission/admission_settings.ts";
 import { type Case, decide, IMAGE, runCases } from "../fixtures/admission_corpus.ts";
+import { loadYaml } from "../../lib/admission/yaml_documents.ts";
+
+await loadYaml();
 
 const hc = (
   name: string,

@@ -1,4 +1,7 @@
 import { type Case, IMAGE, runCases } from "../fixtures/admission_corpus.ts";
+import { loadYaml } from "../../lib/admission/yaml_documents.ts";
+
+await loadYaml();
 
 const spec = (
   name: string,
