@@ -34,6 +34,7 @@ import { checkPodSpecGenerator } from "./libpod_pod.ts";
 import { checkSpecGenerator } from "./libpod_spec.ts";
 import { checkNotFormEncoded, type QueryParams } from "./query_params.ts";
 import { type AdmissionVerdict, forbid, malformed, Refusal } from "./refusal.ts";
+import { checkLibpodNetworkCreate, checkNetworkCreate } from "./network_create.ts";
 import { checkSecretSpec, checkServiceSpec } from "./service_spec.ts";
 import { loadYaml, parseKubeYaml } from "./yaml_documents.ts";
 
@@ -71,6 +72,8 @@ const JSON_BODIES: Readonly<Record<string, BodyCheck>> = {
   LibpodContainerUpdate: checkLibpodContainerUpdate,
   LibpodPodCreate: checkPodSpecGenerator,
   LibpodVolumeCreate: checkLibpodVolumeCreate,
+  NetworkCreate: checkNetworkCreate,
+  LibpodNetworkCreate: checkLibpodNetworkCreate,
 };
 
 /** Operations refused outright unless a setting allows them: they cannot be inspected. */
