@@ -35,7 +35,12 @@ import {
 } from "./http_head.ts";
 import type { Logger, LogLevel } from "./log.ts";
 import { parseAddress } from "./policy/cidr.ts";
-import { type ClientContainer, type Profile, selectProfile } from "./policy/profile.ts";
+import {
+  type ClientContainer,
+  identifiesClients,
+  type Profile,
+  selectProfile,
+} from "./policy/profile.ts";
 import { isQueryError, parseQuery } from "./policy/query_params.ts";
 import { hasBody } from "./request_body.ts";
 import type { RequestTarget } from "./request_target.ts";
@@ -469,7 +474,7 @@ export class ClientConnection {
     const active = this.#ctx.active;
     const policy = active.policy;
     let container: ClientContainer | null | undefined = undefined;
-    if (policy.usesContainers && this.#host !== null && this.#ctx.clients !== null) {
+    if (identifiesClients(policy) && this.#host !== null && this.#ctx.clients !== null) {
       container = await this.#ctx.clients.lookup(this.#host);
     }
     this.#container = container ?? null;

@@ -10,7 +10,7 @@ import { errorResponse } from "./responses.ts";
 import { ClientDirectory } from "./client_directory.ts";
 import { EngineEvents } from "./engine_events.ts";
 import { ScopeResolver } from "./scope_resolver.ts";
-import type { Policy } from "./policy/profile.ts";
+import { identifiesClients, type Policy } from "./policy/profile.ts";
 import { ActivePolicy } from "./route_cache.ts";
 import { routeMatcher } from "./routes/engine_routes.ts";
 import { after, sleep } from "./timer.ts";
@@ -183,7 +183,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   };
   const acceptors = listeners.map((listener, i) => accept(listener, labels[i]));
   const useClients = (next: Policy) => {
-    if (next.usesContainers && ctx.clients === null) {
+    if (identifiesClients(next) && ctx.clients === null) {
       ctx.clients = new ClientDirectory(pool, logger, events);
       ctx.clients.start();
     }

@@ -124,19 +124,22 @@ profiles:
 
 Deno.test("audit mode forwards what would be denied and logs it as would-deny", async () => {
   const policy = "mode: audit\nprofiles:\n  - name: app\n    rules: [SystemPing]\n";
-  await withProxy({}, async ({ port, engine, logText }) => {
+  const engine = await FakeEngine.start();
+  engine.containers = []; // audit mode asks the engine who its clients are
+  const forwarded = () => engine.requests.filter((r) => r.target.startsWith("/v1.47/")).length;
+  await withProxy({}, async ({ port, logText }) => {
     const client = await RawClient.connect(port);
     assert.equal((await ask(client, get("/v1.47/containers/json"))).status, 200);
-    assert.equal(engine.requests.length, 1);
+    assert.equal(forwarded(), 1);
     assert.match(
       logText(),
       /warning 127\.0\.0\.1:\d+ GET \/v1\.47\/containers\/json \(ContainerList\) would-deny 200 .*profile=app is not allowed for profile "app": no rule allows ContainerList/,
     );
     // A path that is no route is refused even in audit mode.
-    assert.equal((await ask(client, get("/containers"))).status, 403);
-    assert.equal(engine.requests.length, 1);
+    assert.equal((await ask(client, get("/v1.47/containers"))).status, 403);
+    assert.equal(forwarded(), 1);
     client.close();
-  }, { policy });
+  }, { policy, engine });
 });
 
 const KILL_POLICY = `
@@ -277,4 +280,24 @@ Deno.test("an invalid policy file keeps the policy in force and logs why at err"
     client.close();
     await reloader.stop();
   }, { policy: good });
+});
+
+Deno.test("audit mode names the client container in its log, so learn can profile it", async () => {
+  const engine = await FakeEngine.start();
+  engine.containers = [{
+    Id: "c0ffee",
+    Names: ["/homepage"],
+    Labels: {},
+    NetworkSettings: { Networks: { web: { IPAddress: "127.0.0.2" } } },
+  }];
+  await withProxy({ MODE: "audit", LOG_FORMAT: "json" }, async ({ port, logText }) => {
+    const client = await RawClient.connectFrom("127.0.0.2", port);
+    assert.equal((await ask(client, get("/containers/json"))).status, 200);
+    client.close();
+    const line = logText().split("\n").find((text) => text.includes('"msg":"request"'))!;
+    const record = JSON.parse(line);
+    assert.equal(record.container, "homepage");
+    assert.equal(record.decision, "would-deny");
+    assert.equal(record.operation, "ContainerList");
+  }, { engine });
 });

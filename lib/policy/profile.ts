@@ -72,6 +72,14 @@ export interface Client {
   readonly container: ClientContainer | null | undefined;
 }
 
+/**
+ * Whether clients must be identified through the engine: some profile matches
+ * by client container, or audits (so that its log, and `learn`, name them).
+ */
+export function identifiesClients(policy: Policy): boolean {
+  return policy.usesContainers || policy.profiles.some((profile) => profile.mode === "audit");
+}
+
 /** Whether `match` fits `client`. */
 export function clientMatches(match: ClientMatch | null, client: Client): boolean {
   if (match === null) return true;

@@ -53,7 +53,7 @@ export async function withProxy(
   const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
   const logs = new MemorySink();
   const server = await startProxy(config, {
-    logger: new Logger({ level: config.logLevel, sink: logs }),
+    logger: new Logger({ level: config.logLevel, format: config.logFormat, sink: logs }),
     policy,
   });
   const address = server.addresses[0];
