@@ -388,7 +388,7 @@ Deno.test("Image imports, plugins, BuildKit, swarm membership and secrets", asyn
     },
     {
       name: "an operation without host access",
-      operation: "NetworkCreate",
+      operation: "NetworkList",
       body: { Name: "n", Privileged: true },
       expect: true,
     },
