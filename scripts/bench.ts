@@ -8,8 +8,9 @@
  *   scripts/bench --baseline <dir>   also measures the checkout in <dir> (an
  *                                    earlier commit: `git worktree add <dir> <rev>`)
  *
- * socket-proxy is measured twice: configured by the environment, and with a
- * policy file of 5 profiles x 30 rules where the client matches the last one.
+ * socket-proxy is measured three times: configured by the environment, with a
+ * policy file of 5 profiles x 30 rules where the client matches the last one,
+ * and scoped (`CONTAINER_LABELS`: the container list filtered).
  *
  * Needs dockerd, haproxy, wrk and busybox (Debian: docker.io haproxy wrk
  * busybox-static) and root for dockerd.
@@ -285,6 +286,7 @@ async function main() {
         "none",
         "--name",
         `spb-c${i}`,
+        ...(i < 3 ? ["--label", "bench.scope=yes"] : []),
         "spb-busybox",
         "sleep",
         "36000",
@@ -345,6 +347,21 @@ async function main() {
         stderr: "null",
       }).spawn(),
     );
+    const scopedPort = freePort();
+    children.push(
+      new Deno.Command(Deno.execPath(), {
+        args: ["task", "start"],
+        cwd: ROOT,
+        env: {
+          ...switches,
+          CONTAINER_LABELS: "bench.scope=yes",
+          SOCKET_PATH: socket,
+          LISTEN: `127.0.0.1:${scopedPort}`,
+        },
+        stdout: "null",
+        stderr: "null",
+      }).spawn(),
+    );
     const baselinePort = freePort();
     if (BASELINE !== null) {
       children.push(
@@ -359,6 +376,7 @@ async function main() {
       await waitFor(`http://127.0.0.1:${baselinePort}/_ping`);
     }
     await waitFor(`http://127.0.0.1:${policyPort}/_ping`);
+    await waitFor(`http://127.0.0.1:${scopedPort}/_ping`);
     await waitFor(`http://127.0.0.1:${ports.haproxy}/_ping`);
     await waitFor(`http://127.0.0.1:${ports.proxy}/_ping`);
     const proxyPid = await pidOnPort(ports.proxy);
@@ -388,8 +406,11 @@ async function main() {
     ];
     for (const [name, path, connections, method] of workloads) {
       rate[name] = {};
+      const scoped = path.includes("/containers/json")
+        ? [{ name: "scoped", port: scopedPort, docker: `tcp://127.0.0.1:${scopedPort}` }]
+        : [];
       for (let round = 0; round < ROUNDS; round++) {
-        for (const target of rateTargets) {
+        for (const target of [...rateTargets, ...scoped]) {
           log(`${name} -> ${target.name} (round ${round + 1})`);
           const result = await wrk(`http://127.0.0.1:${target.port}${path}`, connections, {
             method,
@@ -520,6 +541,23 @@ async function main() {
         }`,
       );
     }
+    const list = rate["GET /v1.41/containers/json, 50 connections"];
+    lines.push(
+      "",
+      "Scoped (`CONTAINER_LABELS=bench.scope=yes`: 3 of the 5 containers visible, the list filtered " +
+        "by the engine and again by the proxy) against unscoped, same run:",
+      "",
+      "| workload | unscoped | scoped | scoped vs unscoped | scoped vs haproxy |",
+      "| --- | ---: | ---: | ---: | ---: |",
+      `| GET /v1.41/containers/json, 50 connections: requests/s | ${
+        fmt(list["socket-proxy"].rps)
+      } | ${fmt(list.scoped.rps)} | ${times(list.scoped.rps / list["socket-proxy"].rps)} | ${
+        times(list.scoped.rps / list.haproxy.rps)
+      } |`,
+      `| same: p50 / p99 ms | ${fmt(list["socket-proxy"].p50, 2)} / ${
+        fmt(list["socket-proxy"].p99, 2)
+      } | ${fmt(list.scoped.p50, 2)} / ${fmt(list.scoped.p99, 2)} | | |`,
+    );
     lines.push("");
     lines.push("| resources | haproxy | socket-proxy | target |", "| --- | ---: | ---: | --- |");
     lines.push(
