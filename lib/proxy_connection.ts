@@ -314,6 +314,19 @@ export class ClientConnection {
       } else if (scoped.answer !== null) {
         return await this.#deny(head, target, scoped.answer.status, scoped.answer.reason, started);
       }
+      const narrowsQuery = plan !== null &&
+        (plan.labelFilters !== null || plan.queryContainer !== null ||
+          plan.label === "labels-query");
+      if (scoped !== null && narrowsQuery && isFormBody(client.buf, head)) {
+        return await this.#deny(
+          head,
+          target,
+          403,
+          "with a form body, whose fields the engine would read as the query parameters the " +
+            "profile's scope narrows: send no form body",
+          started,
+        );
+      }
       if (scoped !== null && scoped.forward !== null) {
         forward = scoped.forward;
         requestLine = encoder.encode(`${head.method} ${forward} HTTP/1.1\r\nHost: docker\r\n`);
