@@ -10,7 +10,7 @@ import {
   USAGE,
 } from "./lib/config.ts";
 import { checkHealth } from "./lib/healthcheck.ts";
-import { formatListenAddress } from "./lib/listen_address.ts";
+import { formatListenAddress, formatListenSpec } from "./lib/listen_address.ts";
 import { Logger } from "./lib/log.ts";
 import { missingPermissions, runFlags } from "./lib/permissions.ts";
 import { parseAddress } from "./lib/policy/cidr.ts";
@@ -118,7 +118,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command === "healthcheck") {
-    const result = await checkHealth(config.listen[0]);
+    const result = await checkHealth(config.listen[0], { tls: config.tls });
     console.log(`${result.healthy ? "healthy" : "unhealthy"}: ${result.detail}`);
     Deno.exit(result.healthy ? 0 : 1);
   }
@@ -136,8 +136,15 @@ async function main(): Promise<void> {
 
   const missing = missingPermissions(config);
   if (missing.length > 0) {
-    const listen = config.listen.map(formatListenAddress).join(",");
-    const dir = config.policyFile?.slice(0, config.policyFile.lastIndexOf("/"));
+    const listen = config.listen.map(formatListenSpec).join(",");
+    const dirs = new Set(
+      [config.policyFile, config.tls?.certFile, config.tls?.keyFile].filter((file) => !!file)
+        .map((file) => file!.slice(0, file!.lastIndexOf("/")) || "/"),
+    );
+    const dir = [...dirs].join(",");
+    const metrics = config.metricsListen === null
+      ? ""
+      : ` --metrics-listen ${formatListenAddress(config.metricsListen)}`;
     fail(
       `Not permitted to use the configured addresses (${missing.join(", ")}): this build may ` +
         `only use what it was granted. From source, run it with ` +
@@ -145,7 +152,7 @@ async function main(): Promise<void> {
           runFlags(config).join(" ")
         } main.ts\`; for a binary, build one that may with ` +
         `\`deno task compile --listen ${listen} --socket ${config.socketPath}` +
-        `${dir ? ` --config-dir ${dir}` : ""}\``,
+        `${dir ? ` --config-dir ${dir}` : ""}${metrics}\``,
     );
   }
 
@@ -165,11 +172,15 @@ async function main(): Promise<void> {
     await logger.flush();
     Deno.exit(1);
   }
-  logger.block("notice", describeConfig(config, server.addresses, VERSION, policy));
+  logger.block(
+    "notice",
+    describeConfig(config, server.addresses, VERSION, policy, server.metricsAddress),
+  );
 
   const reloader = config.policyFile === null
     ? null
     : new PolicyReloader(config.policyFile, loadOptions(config), server, logger);
+  if (reloader !== null) server.metrics?.watchReloads(reloader);
   reloader?.start(await Deno.readTextFile(config.policyFile!).catch(() => null));
 
   let stopping = false;

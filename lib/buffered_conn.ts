@@ -18,6 +18,8 @@ export class BufferedConn {
   closed = false;
   /** Called once when a read ends the stream (EOF or error). */
   onEnd: (() => void) | null = null;
+  /** Rewrites what is written (answers to an HTTP/1.0 client); `null`: bytes go as they are. */
+  output: { transform(bytes: Uint8Array): Uint8Array } | null = null;
   #pending: Promise<boolean> | null = null;
   #initialSize: number;
   #grow: number;
@@ -123,6 +125,10 @@ export class BufferedConn {
 
   /** Writes all of `bytes`; a single write in the usual case. */
   async write(bytes: Uint8Array): Promise<void> {
+    if (this.output !== null) {
+      bytes = this.output.transform(bytes);
+      if (bytes.length === 0) return;
+    }
     let offset = await this.conn.write(bytes);
     while (offset < bytes.length) offset += await this.conn.write(bytes.subarray(offset));
   }

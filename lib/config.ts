@@ -12,6 +12,8 @@ import type { Mode, Policy } from "./policy/profile.ts";
 import { PROFILE_SETTING_NAMES, SettingError } from "./policy/profile_settings.ts";
 import { defaultListenAddress, type ListenAddress, parseListenList } from "./listen_address.ts";
 import { LOG_LEVELS, type LogFormat, type LogLevel } from "./log.ts";
+import { OpsSettingError, type OpsSettings, parseOpsSettings } from "./ops_settings.ts";
+import { settingTypos } from "./setting_typos.ts";
 import { DEFAULT_TIME_ZONE, isValidTimeZone } from "./timestamp.ts";
 
 export interface Limits {
@@ -48,6 +50,10 @@ export interface Config {
   logFormat: LogFormat;
   timeZone: string;
   limits: Limits;
+  /** `METRICS_LISTEN`: where Prometheus metrics are served, `null` for nowhere. */
+  metricsListen: OpsSettings["metricsListen"];
+  /** `TLS_CERT` and `TLS_KEY`: TLS on the TCP listeners, `null` for plain HTTP. */
+  tls: OpsSettings["tls"];
 }
 
 export type Command =
@@ -108,6 +114,9 @@ const SETTINGS = {
   MAX_HEADERS: { flag: "max-headers", fallback: "100" },
   POLICY_FILE: { flag: "policy", fallback: "" },
   MODE: { flag: "mode", fallback: "enforce" },
+  METRICS_LISTEN: { flag: "metrics-listen", fallback: "" },
+  TLS_CERT: { flag: "tls-cert", fallback: "" },
+  TLS_KEY: { flag: "tls-key", fallback: "" },
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
@@ -184,7 +193,8 @@ Commands:
       --policy-out <file>  write the policy there instead
 
 Options (each wins over its environment variable):
-  --listen <addr,...>      LISTEN: host:port, [v6]:port or unix:/path
+  --listen <addr,...>      LISTEN: host:port, [v6]:port or unix:/path, a unix socket
+                           optionally with ?mode=0660&group=<gid or name>
                            (default [::]:2375, or 0.0.0.0:2375 with DISABLE_IPV6=1)
   --socket <path>          SOCKET_PATH: the engine socket (default /var/run/docker.sock)
   --disable-ipv6 <bool>    DISABLE_IPV6: listen on 0.0.0.0 instead of [::] (default 0)
@@ -202,6 +212,11 @@ Options (each wins over its environment variable):
                            client; it decides instead of the switches
   --mode <mode>            MODE: enforce, or audit (forward what would be denied and
                            log it as would-deny) (default enforce)
+  --metrics-listen <addr>  METRICS_LISTEN: serve Prometheus metrics at GET /metrics on
+                           this host:port, such as 127.0.0.1:9102 (default: off)
+  --tls-cert <file>        TLS_CERT: PEM certificate chain; with --tls-key, the TCP
+                           listeners speak TLS (unix sockets stay plain)
+  --tls-key <file>         TLS_KEY: the certificate's PEM private key
   -h, --help               print this help
   -V, --version            print the version
 `;
@@ -298,6 +313,15 @@ export function parseConfig(
   } catch (error) {
     throw new ConfigError(`Invalid value for ${label("LISTEN")}: ${(error as Error).message}`);
   }
+  let ops: OpsSettings;
+  try {
+    ops = parseOpsSettings(setting, label, listen);
+  } catch (error) {
+    if (error instanceof OpsSettingError) throw new ConfigError(error.message);
+    throw error;
+  }
+  warnings.push(...ops.warnings);
+  warnings.push(...settingTypos(env, [...PROFILE_SETTING_NAMES, ...Object.keys(SETTINGS)]));
 
   let logLevel = setting("LOG_LEVEL").trim().toLowerCase();
   logLevel = { warn: "warning", error: "err", critical: "crit", emergency: "emerg" }[logLevel] ??
@@ -376,6 +400,8 @@ export function parseConfig(
       logFormat,
       timeZone,
       limits,
+      metricsListen: ops.metricsListen,
+      tls: ops.tls,
     },
     warnings,
   };

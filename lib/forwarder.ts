@@ -98,6 +98,10 @@ export class Forwarder {
   #pumpDone = true;
   /** The current request asked for a protocol upgrade. */
   #upgrading = false;
+  /** The current request is HTTP/1.0. */
+  #http10 = false;
+  /** When the engine's answer began (`performance.now()`, for metrics; 0 when not measured). */
+  answered = 0;
   /** The request body turned out malformed while it was being forwarded. */
   #bodyError: HttpError | null = null;
 
@@ -146,6 +150,8 @@ export class Forwarder {
     // all its input early: the tunnel passes the EOF on. Otherwise, as Go's
     // server does, the end of the client's stream cancels the request.
     if (this.#upgrading && this.#host.client.error === null) return;
+    // An HTTP/1.0 client (`printf ... | nc`) may end its side once its request is sent.
+    if (this.#http10 && this.#host.client.error === null) return;
     if (this.#host.phase === "request" || this.#host.phase === "stream") this.#abort();
   };
   #onWatched = (more: boolean): void => {
@@ -235,7 +241,10 @@ export class Forwarder {
           sent.responseStart = at;
           sent.responseEnd = end;
           const interim = b[at + 9] === 49 && !(b[at + 10] === 48 && b[at + 11] === 49);
-          if (!interim) return sent;
+          if (!interim) {
+            if (ctx.metrics !== null) this.answered = performance.now();
+            return sent;
+          }
           // An interim 1xx (not 101): pass it on and read the final response.
           await client.write(upstream.buf.subarray(at, end));
           upstream.start = end;
@@ -279,6 +288,7 @@ export class Forwarder {
     const client = this.#host.client;
     this.#aborted = false;
     this.#upgrading = head.upgrade !== "";
+    this.#http10 = head.http10;
     this.#bodyError = null;
     this.#pumpDone = true;
     let bodyDone = true;
@@ -332,7 +342,9 @@ export class Forwarder {
     }
 
     const mode = bodyMode(head.method, response);
-    const close = head.close || this.#host.closing() || mode === TO_CLOSE || !this.#pumpDone;
+    // HTTP/1.0 has no chunking: such a body goes to an HTTP/1.0 client de-chunked, ended by a close.
+    const close = head.close || this.#host.closing() || mode === TO_CLOSE || !this.#pumpDone ||
+      (head.http10 && mode === CHUNKED);
     if (mode === CHUNKED || mode === TO_CLOSE) {
       this.#host.phase = "stream";
       if (ctx.shuttingDown) {
@@ -459,11 +471,13 @@ export class Forwarder {
   }
 
   cannotConnect(detail: string): string {
+    this.#host.ctx.metrics?.engineError("connect");
     return `Cannot connect to the Docker daemon at unix://${this.#host.ctx.pool.socketPath}: ${detail} ` +
       "(is the docker daemon running?)";
   }
 
   #badResponse(detail: string): string {
+    this.#host.ctx.metrics?.engineError("response");
     return `Bad response from the Docker daemon at unix://${this.#host.ctx.pool.socketPath}: ${detail}`;
   }
 

@@ -1,5 +1,7 @@
 /**
- * Strict HTTP/1.1 message heads, parsed from bytes.
+ * Strict HTTP/1.1 message heads, parsed from bytes. HTTP/1.0 requests are read
+ * under the same rules, with 1.0's own: no Host needed, keep-alive only when
+ * asked for, a body only with Content-Length, no upgrade, no 100-continue.
  *
  * Requests come from clients the proxy does not trust, so anything a second
  * parser could read differently is refused (RFC 9112 with no leniency): bare LF,
@@ -200,6 +202,8 @@ interface FieldTable {
 export interface RequestHead extends FieldTable {
   method: string;
   target: string;
+  /** An HTTP/1.0 request: its answer is written in HTTP/1.0 (see `http10_relay.ts`). */
+  http10: boolean;
   /** Body length, or -1 when the request has no Content-Length. */
   contentLength: number;
   chunked: boolean;
@@ -305,9 +309,11 @@ export function fieldName(buf: Uint8Array, table: FieldTable, i: number): string
 const HTTP_11 = new TextEncoder().encode("HTTP/1.1");
 const HTTP_1 = HTTP_11.subarray(0, 7);
 
-function isHttp11(buf: Uint8Array, at: number): boolean {
-  for (let i = 0; i < 8; i++) if (buf[at + i] !== HTTP_11[i]) return false;
-  return true;
+/** The minor version of `HTTP/1.0` or `HTTP/1.1` at `buf[at]`, else -1. */
+function minorVersion(buf: Uint8Array, at: number): number {
+  for (let i = 0; i < 7; i++) if (buf[at + i] !== HTTP_11[i]) return -1;
+  const minor = buf[at + 7];
+  return minor === 49 ? 1 : minor === 48 ? 0 : -1;
 }
 
 /** The decimal number in `buf[start, end)`, or -1 unless it is 1 to 15 digits. */
@@ -328,7 +334,7 @@ const PROTOCOL_LIST =
 /** Reads `Connection` tokens into the head's flags; returns the other named fields. */
 function connectionTokens(
   value: string,
-  into: { close: boolean; upgradeToken: boolean },
+  into: { close: boolean; upgradeToken: boolean; keepAlive: boolean },
   named: string[] | null,
 ): string[] | null {
   if (!TOKEN_LIST.test(value)) throw new HttpError(400, "Malformed Connection header");
@@ -336,7 +342,8 @@ function connectionTokens(
     const token = raw.trim().toLowerCase();
     if (token === "close") into.close = true;
     else if (token === "upgrade") into.upgradeToken = true;
-    else if (token !== "keep-alive") (named ??= []).push(token);
+    else if (token === "keep-alive") into.keepAlive = true;
+    else (named ??= []).push(token);
   }
   return named;
 }
@@ -362,15 +369,17 @@ export function parseRequestHead(
   const target = latin1(buf, targetStart, pos);
   const versionStart = ++pos;
   while (buf[pos] !== CR) pos++;
-  if (pos - versionStart !== 8 || !isHttp11(buf, versionStart)) {
+  const minor = pos - versionStart === 8 ? minorVersion(buf, versionStart) : -1;
+  if (minor < 0) {
     const version = latin1(buf, versionStart, pos);
-    // HTTP/1.0 is well-formed but not served (its framing rules differ);
-    // anything else, the HTTP/2 preface included, is not HTTP/1.x at all.
+    // Other HTTP/1.x versions are well-formed but not served; anything else,
+    // the HTTP/2 preface included, is not HTTP/1.x at all.
     if (/^HTTP\/1\.[0-9]$/.test(version)) {
-      throw new HttpError(505, `HTTP version not supported: ${version} (use HTTP/1.1)`);
+      throw new HttpError(505, `HTTP version not supported: ${version} (use HTTP/1.1 or HTTP/1.0)`);
     }
     throw new HttpError(400, "Malformed request line");
   }
+  const http10 = minor === 0;
   if (method === "CONNECT" || method === "TRACE") {
     throw new HttpError(400, `Method not supported: ${method}`);
   }
@@ -379,6 +388,7 @@ export function parseRequestHead(
   const head: RequestHead = into ?? {
     method,
     target,
+    http10,
     count: 0,
     fields: newFields(0),
     kinds: new Uint8Array(8),
@@ -391,6 +401,7 @@ export function parseRequestHead(
   };
   head.method = method;
   head.target = target;
+  head.http10 = http10;
   head.contentLength = -1;
   head.chunked = false;
   head.close = false;
@@ -404,7 +415,7 @@ export function parseRequestHead(
   let encodings = 0;
   let upgradeValue = "";
   let upgrades = 0;
-  const connection = { close: false, upgradeToken: false };
+  const connection = { close: false, upgradeToken: false, keepAlive: false };
   for (let i = 0; i < head.count; i++) {
     switch (head.kinds[i]) {
       case HOST:
@@ -444,7 +455,7 @@ export function parseRequestHead(
         break;
     }
   }
-  if (hosts !== 1) {
+  if (hosts > 1 || (hosts === 0 && !http10)) {
     throw new HttpError(400, hosts === 0 ? "Missing Host header" : "Several Host headers");
   }
   if (lengths > 0 && encodings > 0) {
@@ -453,6 +464,17 @@ export function parseRequestHead(
   if (upgrades > 1) throw new HttpError(400, "Several Upgrade headers");
   head.close = connection.close;
   if (connection.upgradeToken && upgrades === 1) head.upgrade = upgradeValue;
+  if (http10) {
+    if (head.chunked) {
+      throw new HttpError(400, "Transfer-Encoding in an HTTP/1.0 request (send Content-Length)");
+    }
+    if (head.upgrade !== "") {
+      throw new HttpError(400, "Upgrade in an HTTP/1.0 request (upgrades need HTTP/1.1)");
+    }
+    // 1.0 closes unless asked not to, and knows no 100-continue (RFC 9110, 10.1.1).
+    head.close ||= !connection.keepAlive;
+    head.expectContinue = false;
+  }
   return head;
 }
 
@@ -511,7 +533,7 @@ export function parseResponseHead(
       `Malformed response head from the engine: ${(error as Error).message}`,
     );
   }
-  const connection = { close: false, upgradeToken: false };
+  const connection = { close: false, upgradeToken: false, keepAlive: false };
   let lengths = 0;
   let contentType = -1;
   for (let i = 0; i < head.count; i++) {

@@ -6,10 +6,13 @@
  * `--allow-env` is whole rather than a list: Deno lists the environment
  * (`Deno.env.toObject`) only with full env permission, and the proxy must list
  * it to refuse misspelt `ALLOW_*`/`LIBPOD_*` switches. It never writes to it.
- * Files it reads (the policy file) are granted by directory, which also lets it
- * watch them.
+ * Files it reads (the policy file, the TLS certificate and key) are granted by
+ * directory, which also lets it watch them; /etc/group only when a unix
+ * listener names its group. The metrics listener, when there is one, is a
+ * listen address like the others.
  */
 import type { Config } from "./config.ts";
+import { GROUP_FILE } from "./group_file.ts";
 import { healthcheckAddress, type ListenAddress } from "./listen_address.ts";
 
 export interface PermissionSet {
@@ -18,7 +21,8 @@ export interface PermissionSet {
   write: string[];
 }
 
-function netHost(address: ListenAddress): string {
+/** The `--allow-net` entry for `address`. */
+export function netHost(address: ListenAddress): string {
   if (address.transport === "unix") return "unix:" + address.path;
   const host = address.hostname.includes(":") ? `[${address.hostname}]` : address.hostname;
   // Port 0 asks the kernel for any port; Deno checks the host alone then.
@@ -29,17 +33,20 @@ function netHost(address: ListenAddress): string {
 export function requiredPermissions(config: Config): PermissionSet {
   const net = new Set<string>();
   const paths = new Set<string>();
+  const read = new Set<string>();
   for (const address of config.listen) {
     net.add(netHost(address));
     if (address.transport === "unix") paths.add(address.path);
+    if (address.transport === "unix" && /[^0-9]/.test(address.group ?? "")) read.add(GROUP_FILE);
   }
   const health = healthcheckAddress(config.listen[0]);
   net.add(netHost(health));
+  if (config.metricsListen) net.add(netHost(config.metricsListen));
   net.add("unix:" + config.socketPath);
   paths.add(config.socketPath);
-  // The policy file's directory: to read the file, and to watch it for changes.
-  const read = new Set(paths);
-  for (const file of [config.policyFile]) {
+  paths.forEach((path) => read.add(path));
+  // The directories of the files it reads: the policy file's also to watch it for changes.
+  for (const file of [config.policyFile, config.tls?.certFile, config.tls?.keyFile]) {
     if (file) read.add(file.slice(0, file.lastIndexOf("/")) || "/");
   }
   return { net: [...net], read: [...read], write: [...paths] };

@@ -33,7 +33,9 @@ import {
   parseRequestHead,
   type RequestHead,
 } from "./http_head.ts";
+import { Http10Relay } from "./http10_relay.ts";
 import type { Logger, LogLevel } from "./log.ts";
+import type { ProxyMetrics } from "./metrics/proxy_metrics.ts";
 import { parseAddress } from "./policy/cidr.ts";
 import {
   type ClientContainer,
@@ -65,6 +67,8 @@ export interface ProxyContext {
   scopes(): ScopeResolver;
   limits: Limits;
   logger: Logger;
+  /** Counts what the access log records, when metrics are served; `null` otherwise. */
+  metrics: ProxyMetrics | null;
   pool: UpstreamPool;
   /** Set once shutdown has begun: finish the request in flight, then close. */
   shuttingDown: boolean;
@@ -229,6 +233,8 @@ export class ClientConnection {
     const headEnd = await this.#readHead();
     if (headEnd < 0) return false;
     const started = performance.now();
+    // An HTTP/1.0 request is answered in HTTP/1.0, whatever the answer.
+    client.output = Http10Relay.select(client.buf, client.start, headEnd, client.output);
 
     // 2. Parse it strictly.
     let head: RequestHead;
@@ -621,6 +627,13 @@ export class ClientConnection {
       decision = this.#verdict;
       reason = reason === undefined ? this.#note : `${this.#note}; ${reason}`;
       if (level === "info") level = "warning";
+    }
+    const metrics = this.#ctx.metrics;
+    if (metrics !== null) {
+      const answered = this.#fwd.answered >= started ? this.#fwd.answered : performance.now();
+      this.#fwd.answered = 0;
+      const profile = this.#routes?.profile.name ?? "default";
+      metrics.request(decision, status, profile, this.#operation, (answered - started) / 1000);
     }
     if (!logger.enabled(level)) return;
     const ms = Math.round((performance.now() - started) * 10) / 10;

@@ -5,6 +5,7 @@ const REASONS: Record<number, string> = {
   200: "OK",
   400: "Bad Request",
   403: "Forbidden",
+  404: "Not Found",
   408: "Request Timeout",
   414: "URI Too Long",
   417: "Expectation Failed",

@@ -1,10 +1,13 @@
 /**
  * Listeners, the connection cap, timeouts and graceful shutdown around
- * `ClientConnection`.
+ * `ClientConnection`; the metrics listener when `METRICS_LISTEN` asks for one.
  */
 import type { Config } from "./config.ts";
 import { formatListenAddress, type ListenAddress } from "./listen_address.ts";
 import type { Logger } from "./log.ts";
+import { ProxyMetrics } from "./metrics/proxy_metrics.ts";
+import { type MetricsServer, startMetricsServer } from "./metrics_server.ts";
+import { openListener, readTlsFiles } from "./open_listener.ts";
 import { ClientConnection, type ProxyContext } from "./proxy_connection.ts";
 import { errorResponse } from "./responses.ts";
 import { ClientDirectory } from "./client_directory.ts";
@@ -15,6 +18,7 @@ import { ActivePolicy } from "./route_cache.ts";
 import { routeMatcher } from "./routes/engine_routes.ts";
 import { after, sleep } from "./timer.ts";
 import { UpstreamPool } from "./upstream_pool.ts";
+import { VERSION } from "./version.ts";
 
 export interface ProxyServer {
   /** The policy in force. */
@@ -26,6 +30,10 @@ export interface ProxyServer {
   readonly pool: UpstreamPool;
   /** Client connections open now. */
   readonly connectionCount: number;
+  /** The metrics, when `METRICS_LISTEN` is set; `null` otherwise. */
+  readonly metrics: ProxyMetrics | null;
+  /** Where the metrics are served (the port resolved when 0 was asked for). */
+  readonly metricsAddress: ListenAddress | null;
   /**
    * Stops accepting, closes idle connections, streams and tunnels, lets
    * requests in flight finish for up to the grace period, then closes the rest.
@@ -42,37 +50,6 @@ export interface StartOptions {
 }
 
 const SWEEP_INTERVAL_MS = 250;
-
-async function listenOn(address: ListenAddress): Promise<Deno.Listener> {
-  if (address.transport === "unix") {
-    await removeStaleSocket(address.path);
-    return Deno.listen({ transport: "unix", path: address.path });
-  }
-  return Deno.listen({ transport: "tcp", hostname: address.hostname, port: address.port });
-}
-
-/**
- * A socket file left by an earlier run would make `listen` fail. It is removed
- * only when it is a socket nobody answers on: never a regular file, and never
- * a live socket (such as the engine's own).
- */
-async function removeStaleSocket(path: string): Promise<void> {
-  try {
-    if (!Deno.lstatSync(path).isSocket) return;
-  } catch (error) {
-    if (error instanceof Deno.errors.NotFound) return;
-    throw error;
-  }
-  let live = false;
-  try {
-    (await Deno.connect({ transport: "unix", path })).close();
-    live = true;
-  } catch {
-    // Nobody listens: stale.
-  }
-  if (live) throw new Deno.errors.AddrInUse(`Something already listens on ${path}`);
-  Deno.removeSync(path);
-}
 
 function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddress {
   const addr = listener.addr;
@@ -91,6 +68,12 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   const { logger } = options;
   const pool = new UpstreamPool(config.socketPath);
   const policy = options.policy ?? config.policy;
+  const metrics = config.metricsListen === null ? null : new ProxyMetrics({
+    version: VERSION,
+    runtime: Deno.version.deno,
+    startedAt: performance.timeOrigin,
+    residentMemory: () => Deno.memoryUsage().rss,
+  });
   // The engine's events, followed only once something caches what the engine reports.
   const events = new EngineEvents(pool, logger);
   let resolver: ScopeResolver | null = null;
@@ -100,6 +83,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     scopes: () => resolver ??= new ScopeResolver(pool, events),
     limits: config.limits,
     logger,
+    metrics,
     pool,
     shuttingDown: false,
   };
@@ -108,8 +92,11 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   const listeners: Deno.Listener[] = [];
   const addresses: ListenAddress[] = [];
   let drained: (() => void) | null = null;
+  let metricsServer: MetricsServer | null = null;
 
   try {
+    const tls = config.tls === null ? null : await readTlsFiles(config.tls);
+    const listenOn = (address: ListenAddress) => openListener(address, tls);
     for (const address of config.listen) {
       let listener: Deno.Listener;
       try {
@@ -128,6 +115,9 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       }
       listeners.push(listener);
       addresses.push(boundAddress(listener, address));
+    }
+    if (metrics !== null) {
+      metricsServer = startMetricsServer(config.metricsListen!, () => metrics.render(), logger);
     }
   } catch (error) {
     for (const listener of listeners) listener.close();
@@ -167,9 +157,11 @@ export async function startProxy(config: Config, options: StartOptions): Promise
         logger.warning("Connection refused: too many connections", {
           limit: config.limits.maxConnections,
         });
+        metrics?.connectionRefused();
         refuse(conn);
         continue;
       }
+      metrics?.connectionAccepted();
       if ("setNoDelay" in conn) (conn as Deno.TcpConn).setNoDelay(true);
       const client = new ClientConnection(conn, ctx, label);
       connections.add(client);
@@ -189,6 +181,21 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     }
   };
   useClients(policy);
+  metrics?.watchServer(() => {
+    let streams = 0;
+    let tunnels = 0;
+    for (const client of connections) {
+      if (client.phase === "stream") streams++;
+      else if (client.phase === "tunnel") tunnels++;
+    }
+    return {
+      connections: connections.size,
+      streams,
+      tunnels,
+      engineOpen: pool.open,
+      engineIdle: pool.idleCount,
+    };
+  });
 
   // Idle and header timeouts, and idle engine connections, are swept a few
   // times a second rather than timed one by one.
@@ -224,6 +231,8 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   return {
     addresses,
     pool,
+    metrics,
+    metricsAddress: metricsServer?.address ?? null,
     get policy() {
       return ctx.active.policy;
     },
@@ -248,6 +257,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       await allClosed;
       sweeping = false;
       await events.stop();
+      await metricsServer?.close();
       pool.discardIdle();
     },
     async close() {
@@ -256,7 +266,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       sweeping = false;
       pool.discardIdle();
-      await Promise.all([...acceptors, ...tasks, events.stop()]);
+      await Promise.all([...acceptors, ...tasks, events.stop(), metricsServer?.close()]);
       pool.discardIdle();
     },
   };

@@ -34,3 +34,27 @@ export function closest(name: string, candidates: Iterable<string>, maxDistance 
   const best = nearest(name, candidates, maxDistance);
   return best === "" ? "" : ` (did you mean ${best}?)`;
 }
+
+/**
+ * Edit distance where swapping two neighbouring characters counts as one edit
+ * (optimal string alignment): `CONTAINRES` is one typo away from `CONTAINERS`.
+ */
+export function typoDistance(a: string, b: string): number {
+  const rows = Array.from({ length: a.length + 1 }, (_, i) => {
+    const row = new Array<number>(b.length + 1).fill(0);
+    row[0] = i;
+    return row;
+  });
+  for (let j = 0; j <= b.length; j++) rows[0][j] = j;
+  for (let i = 1; i <= a.length; i++) {
+    for (let j = 1; j <= b.length; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let best = Math.min(rows[i - 1][j] + 1, rows[i][j - 1] + 1, rows[i - 1][j - 1] + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) {
+        best = Math.min(best, rows[i - 2][j - 2] + 1);
+      }
+      rows[i][j] = best;
+    }
+  }
+  return rows[a.length][b.length];
+}

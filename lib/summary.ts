@@ -27,6 +27,7 @@ export function describeConfig(
   addresses: ListenAddress[],
   version: string,
   policy: Policy = config.policy,
+  metricsAddress: ListenAddress | null = config.metricsListen,
 ): string[] {
   const { flags, limits } = config;
   const guarded = Object.entries(GUARDED_ACTIONS);
@@ -38,6 +39,12 @@ export function describeConfig(
   const head = [
     `socket-proxy ${version} listening on ${addresses.map(formatListenAddress).join(", ")}`,
     `  engine:     unix://${config.socketPath}`,
+    ...(config.tls === null
+      ? []
+      : [`  tls:        on TCP listeners, certificate ${config.tls.certFile}`]),
+    ...(metricsAddress === null
+      ? []
+      : [`  metrics:    http://${formatListenAddress(metricsAddress)}/metrics`]),
   ];
   if (policy.file !== null) {
     return [

@@ -6,17 +6,21 @@
  *   deno task compile --target x86_64-unknown-linux-gnu
  *   deno task compile --listen 127.0.0.1:2375 --socket /run/user/1000/docker.sock
  *   deno task compile --config-dir /srv/socket-proxy   where the policy file may live
+ *   deno task compile --metrics-listen 10.0.0.5:9102   where metrics may be served
  *   deno task compile --dry-run            print the commands only
  *
  * A binary carries its permissions: network access to the listen addresses it
  * was built for and to the engine sockets (with the read/write Deno 2.9 also
  * asks for on a unix socket path), reading its configuration directory
- * (`/etc/socket-proxy`: the policy file), the environment, nothing else, and no
- * prompts. Pointed anywhere else, it stops and says how to build one that may.
+ * (`/etc/socket-proxy`: the policy file, the TLS certificate and key), serving
+ * metrics on port 9102 when `METRICS_LISTEN` asks, the environment, nothing
+ * else, and no prompts. Pointed anywhere else, it stops and says how to build
+ * one that may.
  */
 import { parseFlags } from "../lib/cli_args.ts";
 import { parseConfig } from "../lib/config.ts";
-import { requiredPermissions, V8_FLAGS } from "../lib/permissions.ts";
+import { parseListenAddress } from "../lib/listen_address.ts";
+import { netHost, requiredPermissions, V8_FLAGS } from "../lib/permissions.ts";
 import { VERSION } from "../lib/version.ts";
 
 export const TARGETS: Record<string, string> = {
@@ -35,8 +39,16 @@ export const DEFAULT_SOCKETS = [
   "/var/run/podman/podman.sock",
 ];
 
-/** Directories a default binary may read configuration from (the policy file). */
+/** Directories a default binary may read configuration from (the policy file, TLS files). */
 export const DEFAULT_CONFIG_DIRS = ["/etc/socket-proxy"];
+
+/** Where a default binary may serve metrics (`METRICS_LISTEN`): loopback or every address. */
+export const DEFAULT_METRICS_LISTEN = [
+  "127.0.0.1:9102",
+  "[::1]:9102",
+  "[::]:9102",
+  "0.0.0.0:9102",
+];
 
 export interface CompileOptions {
   targets: string[];
@@ -44,6 +56,8 @@ export interface CompileOptions {
   sockets: string[];
   /** Directories the binary may read (and watch) configuration files in. */
   configDirs: string[];
+  /** Addresses the binary may serve metrics on (none when absent). */
+  metricsListen?: string[];
   outDir: string;
 }
 
@@ -52,22 +66,26 @@ export function bakedPermissions(
   listen: string[],
   sockets: string[],
   configDirs: string[] = [],
+  metricsListen: string[] = [],
 ): string[] {
   const net = new Set<string>();
-  const paths = new Set<string>();
+  const read = new Set<string>();
+  const write = new Set<string>();
   for (const socket of sockets) {
     for (const address of listen) {
       const set = requiredPermissions(parseConfig({ LISTEN: address, SOCKET_PATH: socket }).config);
       set.net.forEach((host) => net.add(host));
-      set.read.forEach((path) => paths.add(path));
+      set.read.forEach((path) => read.add(path));
+      set.write.forEach((path) => write.add(path));
     }
   }
+  for (const address of metricsListen) net.add(netHost(parseListenAddress(address)));
   return [
     "--no-prompt",
     "--allow-env",
     `--allow-net=${[...net].join(",")}`,
-    `--allow-read=${[...paths, ...configDirs].join(",")}`,
-    `--allow-write=${[...paths].join(",")}`,
+    `--allow-read=${[...read, ...configDirs].join(",")}`,
+    `--allow-write=${[...write].join(",")}`,
   ];
 }
 
@@ -88,7 +106,12 @@ export function compileCommands(options: CompileOptions): { target: string; args
       // Code cache off: it would be written to a temporary directory on the
       // first run, which a read-only container does not have.
       "--no-code-cache",
-      ...bakedPermissions(options.listen, options.sockets, options.configDirs),
+      ...bakedPermissions(
+        options.listen,
+        options.sockets,
+        options.configDirs,
+        options.metricsListen,
+      ),
       `--v8-flags=${V8_FLAGS.join(",")}`,
       "main.ts",
     ],
@@ -102,13 +125,13 @@ async function sha256(path: string): Promise<string> {
 
 async function main(): Promise<void> {
   const { values } = parseFlags(Deno.args, {
-    strings: ["target", "listen", "socket", "config-dir", "out"],
+    strings: ["target", "listen", "socket", "config-dir", "metrics-listen", "out"],
     booleans: ["dry-run", "help"],
   });
   if (values.help) {
     console.log(
       "Usage: deno task compile [--target T] [--listen a,b] [--socket p,q] [--config-dir d,e] " +
-        "[--out dir] [--dry-run]",
+        "[--metrics-listen m,n] [--out dir] [--dry-run]",
     );
     return;
   }
@@ -125,6 +148,7 @@ async function main(): Promise<void> {
     listen: list(values.listen) ?? DEFAULT_LISTEN,
     sockets: list(values.socket) ?? DEFAULT_SOCKETS,
     configDirs: list(values["config-dir"]) ?? DEFAULT_CONFIG_DIRS,
+    metricsListen: list(values["metrics-listen"]) ?? DEFAULT_METRICS_LISTEN,
     outDir: typeof values.out === "string" ? values.out : "dist",
   };
   const commands = compileCommands(options);

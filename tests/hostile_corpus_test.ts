@@ -229,7 +229,42 @@ const FRAMING: Case[] = [
     send: "\x16\x03\x01\x00\xa5\x01\x00\x00\xa1\x03\x03",
     statuses: [400],
   },
-  { name: "HTTP/1.0", send: `GET /_ping HTTP/1.0\r\n${H}\r\n`, statuses: [505] },
+  {
+    name: "HTTP/1.0",
+    send: `GET /_ping HTTP/1.0\r\n${H}\r\n`,
+    statuses: [200],
+    engine: [fwd("GET", "/_ping")],
+    close: true,
+  },
+  { name: "HTTP/1.2", send: `GET /_ping HTTP/1.2\r\n${H}\r\n`, statuses: [505] },
+  {
+    name: "HTTP/1.0 with a chunked body",
+    send: `POST /build HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n${smuggled}`,
+    statuses: [400],
+    env: RW,
+  },
+  {
+    name: "HTTP/1.0 asking for an upgrade",
+    send: "POST /exec/abc/start HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" +
+      "Content-Length: 0\r\n\r\n",
+    statuses: [400],
+    env: { POST: "1", EXEC: "1" },
+  },
+  {
+    name: "HTTP/1.0 without keep-alive, then a pipelined request",
+    send: `GET /_ping HTTP/1.0\r\n\r\n${smuggled}`,
+    statuses: [200],
+    engine: [fwd("GET", "/_ping")],
+    close: true,
+  },
+  {
+    name: "HTTP/1.0 kept alive, a body, then a pipelined request decided on its own",
+    send: "POST /build HTTP/1.0\r\nConnection: keep-alive\r\nContent-Length: 5\r\n\r\nhello" +
+      smuggled,
+    statuses: [200, 403],
+    engine: [fwd("POST", "/build", "Content-Length: 5\r\n\r\nhello")],
+    env: { POST: "1", BUILD: "1" },
+  },
   { name: "a space after the version", send: `GET /_ping HTTP/1.1 \r\n${H}\r\n`, statuses: [400] },
   {
     name: "two spaces after the method",

@@ -17,14 +17,18 @@ export interface DockerCli {
   sleeper(name: string, image: string): Promise<CliResult>;
 }
 
-/** A `docker` bound to `host` (`tcp://127.0.0.1:PORT`), with a private client config. */
-export function dockerCli(host: string): DockerCli {
+/**
+ * A `docker` bound to `host` (`tcp://127.0.0.1:PORT`), with a private client
+ * config; `extraEnv` adds variables (`DOCKER_TLS_VERIFY`, `DOCKER_CERT_PATH`).
+ */
+export function dockerCli(host: string, extraEnv: Record<string, string> = {}): DockerCli {
   const config = Deno.makeTempDirSync({ prefix: "sp-docker-config-" });
   const env = {
     DOCKER_HOST: host,
     DOCKER_CONFIG: config,
     DOCKER_BUILDKIT: "0",
     DOCKER_CLI_HINTS: "false",
+    ...extraEnv,
   };
   const command = (args: string[], stdin: boolean) =>
     new Deno.Command("docker", {

@@ -52,8 +52,13 @@ Deno.test("bakedPermissions() grants the listen addresses, the sockets and the e
 
 /** Deno APIs the proxy may use; each needs no permission or one the build grants. */
 const USED_APIS: Record<string, string> = {
-  listen: "net (listen addresses)",
+  listen: "net (listen addresses, the metrics listener)",
+  listenTls: "net (listen addresses), read (TLS_CERT and TLS_KEY, in a configuration directory)",
   connect: "net (engine socket, healthcheck), read/write (unix socket paths)",
+  connectTls: "net (the healthcheck's own listener), read (TLS_CERT)",
+  chmodSync: "write (a unix listen path: its mode=)",
+  chownSync: "write (a unix listen path: its group=)",
+  version: "none (the build info metric)",
   env: "env",
   permissions: "none (querying)",
   addSignalListener: "none",
@@ -65,7 +70,7 @@ const USED_APIS: Record<string, string> = {
   memoryUsage: "none",
   lstatSync: "read (a unix listen path, to remove a stale socket)",
   removeSync: "write (a unix listen path)",
-  readTextFile: "read (the policy file, in a configuration directory)",
+  readTextFile: "read (the policy file and TLS files, in a configuration directory; /etc/group)",
   watchFs: "read (the policy file's directory)",
   stdin: "none (learn reads the access log from it)",
   writeTextFile: "write (learn --policy-out: a command, never the proxy)",

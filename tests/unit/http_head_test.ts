@@ -52,6 +52,29 @@ Deno.test("parseRequestHead() reads method, target, framing and connection optio
   assert.equal(fieldValue(buf, head, 1), "Docker-Client/28");
 });
 
+Deno.test("parseRequestHead() reads HTTP/1.0 with its own rules: no Host, close unless kept alive", async (t) => {
+  await t.step("a bare HTTP/1.0 request closes and needs no Host", () => {
+    const { head } = parse("GET /_ping HTTP/1.0\r\n\r\n");
+    assert.equal(head.http10, true);
+    assert.equal(head.close, true);
+  });
+  await t.step("Connection: keep-alive keeps it open", () => {
+    const { head } = parse("GET /_ping HTTP/1.0\r\nConnection: Keep-Alive\r\n\r\n");
+    assert.equal(head.close, false);
+  });
+  await t.step("a body with Content-Length is read as in HTTP/1.1", () => {
+    const { head } = parse("POST /build HTTP/1.0\r\nContent-Length: 5\r\n\r\n");
+    assert.equal(head.contentLength, 5);
+  });
+  await t.step("100-continue is ignored, as HTTP/1.0 knows no 1xx", () => {
+    const { head } = parse("POST /b HTTP/1.0\r\nExpect: 100-continue\r\nContent-Length: 1\r\n\r\n");
+    assert.equal(head.expectContinue, false);
+  });
+  await t.step("HTTP/1.1 is not HTTP/1.0", () => {
+    assert.equal(parse("GET / HTTP/1.1\r\nHost: x\r\n\r\n").head.http10, false);
+  });
+});
+
 Deno.test("parseRequestHead() ignores Upgrade unless Connection names it", () => {
   assert.equal(parse("GET / HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n\r\n").head.upgrade, "");
   const { head } = parse("GET / HTTP/1.1\r\nHost: x\r\nConnection: keep-alive, close\r\n\r\n");
@@ -122,7 +145,15 @@ Deno.test("parseRequestHead() refuses what another parser could read differently
     ["a lowercase version", "GET / http/1.1\r\nHost: x\r\n\r\n", 400],
     ["an extra word", "GET / HTTP/1.1 x\r\nHost: x\r\n\r\n", 400],
     ["no version", "GET /\r\nHost: x\r\n\r\n", 400],
-    ["HTTP/1.0", "GET / HTTP/1.0\r\nHost: x\r\n\r\n", 505],
+    ["HTTP/1.2", "GET / HTTP/1.2\r\nHost: x\r\n\r\n", 505],
+    ["HTTP/1.0 with a chunked body", "POST / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n", 400],
+    [
+      "HTTP/1.0 asking for an upgrade",
+      "POST / HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n",
+      400,
+    ],
+    ["HTTP/1.0 with two Host", "GET / HTTP/1.0\r\nHost: a\r\nHost: b\r\n\r\n", 400],
+    ["HTTP/1.0 obs-fold", "GET / HTTP/1.0\r\nX-A: 1\r\n continued\r\n\r\n", 400],
     ["HTTP/2.0", "GET / HTTP/2.0\r\nHost: x\r\n\r\n", 400],
     ["the HTTP/2 preface", "PRI * HTTP/2.0\r\n\r\nSM\r\n\r\n", 400],
     ["CONNECT", "CONNECT docker:2375 HTTP/1.1\r\nHost: x\r\n\r\n", 400],
