@@ -15,7 +15,7 @@
  * `#refuse`. Each request on a keep-alive or pipelined connection is decided
  * on its own, and the engine is only ever sent bytes the proxy wrote itself.
  */
-import { admissionNeeds, admit, prepareAdmission } from "./admission/admit.ts";
+import { admitRequest } from "./admission_stage.ts";
 import type { BufferedConn } from "./buffered_conn.ts";
 import { BufferedConn as Conn } from "./buffered_conn.ts";
 import type { ClientDirectory } from "./client_directory.ts";
@@ -43,18 +43,16 @@ import {
   type Profile,
   selectProfile,
 } from "./policy/profile.ts";
-import { isQueryError, parseQuery } from "./policy/query_params.ts";
 import { hasBody } from "./request_body.ts";
 import type { RequestTarget } from "./request_target.ts";
 import type { ActivePolicy, RouteCache } from "./route_cache.ts";
-import { CONTINUE_100, errorResponse, plainResponse } from "./responses.ts";
+import { errorResponse, plainResponse } from "./responses.ts";
 import { rewriteAnswer } from "./scoping/answer_rewrite.ts";
 import { EventFilter } from "./scoping/event_filter.ts";
-import { bodyContainer, labelBody, OWNER_FIELDS, OwnerLabelError } from "./scoping/owner_label.ts";
-import { containerVisible, isScoped } from "./scoping/scope.ts";
-import { isNothing, type ScopePlan, scopePlan } from "./scoping/scope_plan.ts";
+import { isScoped } from "./scoping/scope.ts";
+import { isNothing, scopePlan } from "./scoping/scope_plan.ts";
 import type { ScopeResolver } from "./scope_resolver.ts";
-import { applyScope, notFound, type ScopeResult } from "./scope_stage.ts";
+import { applyScope, type ScopeResult } from "./scope_stage.ts";
 import { after } from "./timer.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 
@@ -102,12 +100,6 @@ export function describePeer(
     local,
     host,
   };
-}
-
-/** The value of the first field of `kind`, or `""`. */
-function headerValue(buf: Uint8Array, head: RequestHead, kind: number): string {
-  for (let i = 0; i < head.count; i++) if (head.kinds[i] === kind) return fieldValue(buf, head, i);
-  return "";
 }
 
 /** Whether a request body is a form, whose fields the engine would merge into the query. */
@@ -345,8 +337,27 @@ export class ClientConnection {
     const out = this.#fwd.out;
     out.reset();
     writeRequestFields(out, client.buf, head, { target: forward, requestLine, upgrade: true });
-    const body = await this.#admit(head, target, started, profile, decision.operation!, plan);
-    if (typeof body === "boolean") return body;
+    const admitted = await admitRequest({
+      client,
+      body: this.#fwd.body,
+      head,
+      target,
+      profile,
+      operation: decision.operation!,
+      plan,
+      scopes: ctx.scopes,
+    });
+    if (admitted.kind === "gone") return false;
+    if (admitted.kind === "refuse") {
+      await this.#refuse(admitted.error, head, started);
+      return false;
+    }
+    if (admitted.kind === "deny") {
+      const { status, reason, message } = admitted;
+      return await this.#deny(head, target, status, reason, started, { message });
+    }
+    for (const note of admitted.notes) this.#wouldDeny(note);
+    const body = admitted.body;
     writeFraming(
       out,
       head,
@@ -365,88 +376,6 @@ export class ClientConnection {
         : null,
       events: scoped?.events ? new EventFilter(scope) : null,
     });
-  }
-
-  /**
-   * The admission stage: reads the body whole when admission, the owner label
-   * or a container named in the body need it, and decides. Returns the body
-   * to forward (`null`: the body streams as it comes), or whether the
-   * connection goes on when the request was answered here.
-   */
-  async #admit(
-    head: RequestHead,
-    target: RequestTarget,
-    started: number,
-    profile: Profile,
-    operation: string,
-    plan: ScopePlan | null,
-  ): Promise<Uint8Array | null | boolean> {
-    const client = this.client;
-    const admission = profile.admission;
-    const needs = admissionNeeds(operation, admission);
-    const label = plan?.label === "body" ? OWNER_FIELDS[operation] ?? null : null;
-    if (needs === "none" && label === null && !plan?.bodyContainer) return null;
-    let body: Uint8Array | null = null;
-    // Only a body that is decided on is read whole: a build context streams.
-    if (hasBody(head) && (needs === "body" || label !== null || plan?.bodyContainer)) {
-      this.#fwd.body.begin(head);
-      if (head.expectContinue) await client.write(CONTINUE_100);
-      try {
-        body = await this.#fwd.body.collect(client, admission.maxBodyBytes);
-      } catch (error) {
-        if (error instanceof HttpError) {
-          await this.#refuse(error, head, started);
-          return false;
-        }
-        return false; // the client left
-      }
-    }
-    if (body !== null && needs === "body" && hasField(client.buf, head, "content-encoding")) {
-      // The engine reads the bytes as they are; the proxy would check decoded ones.
-      await this.#refuse(
-        new HttpError(400, "A request body the proxy checks may not carry a Content-Encoding"),
-        head,
-        started,
-      );
-      return false;
-    }
-    const query = parseQuery(target.query);
-    if (needs !== "none") await prepareAdmission(operation);
-    const verdict = admit({
-      operation,
-      query: isQueryError(query) ? new Map() : query,
-      body,
-      contentType: headerValue(client.buf, head, CONTENT_TYPE).toLowerCase(),
-    }, admission);
-    if (!verdict.allowed && profile.mode === "audit") {
-      this.#wouldDeny(verdict.reason);
-    } else if (!verdict.allowed) {
-      const where = profile.file === null ? "" : ` (profile ${JSON.stringify(profile.name)})`;
-      return await this.#deny(head, target, verdict.status, verdict.reason, started, {
-        message: `${verdict.status === 400 ? "Refused" : "Forbidden"} by socket-proxy: ` +
-          verdict.reason + where,
-      });
-    }
-    if (label !== null && profile.scope.owner !== null) {
-      try {
-        body = labelBody(body ?? new Uint8Array(0), label, profile.scope.owner);
-      } catch (error) {
-        if (!(error instanceof OwnerLabelError)) throw error;
-        if (profile.mode === "audit") this.#wouldDeny(error.message);
-        else return await this.#deny(head, target, error.status, error.message, started);
-      }
-    }
-    if (plan?.bodyContainer && body !== null) {
-      const name = bodyContainer(body);
-      if (name !== null) {
-        const found = await this.#ctx.scopes().lookup("container", name).catch(() => null);
-        if (found === null || !containerVisible(profile.scope, found.name, found.labels)) {
-          if (profile.mode === "audit") this.#wouldDeny(notFound("container", name));
-          else return await this.#deny(head, target, 404, notFound("container", name), started);
-        }
-      }
-    }
-    return body;
   }
 
   /** Audit mode: the request goes on, and its log line says what would have refused it. */

@@ -757,22 +757,9 @@ function assertRefused(
 /**
  * The framings a request is sent with: a body as marked (chunked or not), the
  * other way, and after `100 Continue`.
- *
- * FINDING (proxy, not fixed here): `#admit` in `lib/proxy_connection.ts` reads
- * `Content-Type` and `Content-Encoding` with `headerValue(client.buf, head, ...)`
- * and `hasField(...)` after `this.#fwd.body.collect(...)` has rewound the client
- * buffer (`BufferedConn.reset()`) and read the body over the head. When the
- * body arrives in a later read than the head, admission judges the body's own
- * bytes (or chunk framing) as its Content-Type: a kube play sent with
- * `Content-Type: application/yaml` is refused as `A kube play body of type
- * "image: sp-busybo" is not YAML this proxy checks`, whatever its content (a
- * benign one too), and a gzip body's `Content-Encoding` goes unseen (the body is
- * then refused as "not valid UTF-8" instead). The form-encoding check of a start
- * body reads the same wrong bytes. No leak was seen (each wrong read refused),
- * but the decision is not made on the header fields that are forwarded. The
- * `continue` framing makes it happen every time (the `chunked` one often): its
- * kube play cases, the Content-Encoding case and the late benign kube play fail
- * until the proxy reads those header fields before it collects the body.
+
+ * The admission stage reads the head's fields before it reads the body over
+ * them: the `continue` framing (the body in a later read) shows it.
  */
 function framings(request: CorpusRequest): Framing[] {
   if (request.body === null) return ["length"];
@@ -1148,9 +1135,8 @@ Deno.test("admission with HOST_ACCESS=0 against dockerd and podman", async (t) =
       }
     }
 
-    // FINDING (described at `framings`): a benign kube play whose body comes
-    // after the head is refused for a Content-Type read from its own body. This
-    // step fails until the proxy reads the header fields before the body.
+    // A benign kube play whose body comes after the head (and 100 Continue) is
+    // decided on its own Content-Type, read before the body.
     await t.step("podman: benign: a kube play whose body follows 100 Continue", async () => {
       const request = BENIGN.find((r) => r.operation === "LibpodPlayKube")!;
       const body = (request.body as string).replaceAll("name: web", "name: sp-adm-late")

@@ -13,6 +13,8 @@ import { forbid, quote } from "./refusal.ts";
 const HOST_DRIVERS = new Set(["macvlan", "ipvlan", "host"]);
 /** The engines' own drivers that stay inside the host. */
 const OWN_DRIVERS = new Set(["", "bridge", "overlay", "null", "none"]);
+/** The engines' own IPAM drivers. */
+const OWN_IPAM_DRIVERS = new Set(["", "default", "null"]);
 
 const DOCKER_FIELDS = [
   "Name",
@@ -50,7 +52,8 @@ const PODMAN_FIELDS = [
 
 function checkDriver(settings: AdmissionSettings, spec: Struct, field: string, kind: string): void {
   const driver = spec.str(field).toLowerCase();
-  if (HOST_DRIVERS.has(driver)) {
+  const own = kind === "IPAM" ? OWN_IPAM_DRIVERS : OWN_DRIVERS;
+  if (kind !== "IPAM" && HOST_DRIVERS.has(driver)) {
     if (!settings.hostNetwork) {
       forbid(
         spec.at(field).path,
@@ -58,7 +61,7 @@ function checkDriver(settings: AdmissionSettings, spec: Struct, field: string, k
         "ALLOW_HOST_NETWORK=1",
       );
     }
-  } else if (!OWN_DRIVERS.has(driver) && !settings.plugins) {
+  } else if (!own.has(driver) && !settings.plugins) {
     forbid(
       spec.at(field).path,
       `${spec.at(field).label} ${quote(driver)} (a ${kind} plugin)`,
