@@ -23,16 +23,7 @@ import type { Limits } from "./config.ts";
 import { engineHealth, HEALTHCHECK_HEADER } from "./engine_health.ts";
 import { writeFraming, writeRequestFields } from "./forward_head.ts";
 import { Forwarder } from "./forwarder.ts";
-import {
-  CONTENT_TYPE,
-  fieldValue,
-  HeadScanner,
-  HttpError,
-  latin1,
-  OTHER,
-  parseRequestHead,
-  type RequestHead,
-} from "./http_head.ts";
+import { HeadScanner, HttpError, parseRequestHead, type RequestHead } from "./http_head.ts";
 import { Http10Relay } from "./http10_relay.ts";
 import type { Logger, LogLevel } from "./log.ts";
 import type { ProxyMetrics } from "./metrics/proxy_metrics.ts";
@@ -54,6 +45,8 @@ import { isNothing, scopePlan } from "./scoping/scope_plan.ts";
 import type { ScopeResolver } from "./scope_resolver.ts";
 import { applyScope, type ScopeResult } from "./scope_stage.ts";
 import { after } from "./timer.ts";
+import { writeAccessLine } from "./access_log.ts";
+import { describePeer, hasField, isFormBody } from "./request_facts.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 
 export interface ProxyContext {
@@ -81,38 +74,6 @@ const encoder = new TextEncoder();
 
 function shorten(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "..." : text;
-}
-
-/** `host:port` of a client, IPv4-mapped IPv6 shown as IPv4. */
-export function describePeer(
-  addr: Deno.Addr,
-): { peer: string; local: boolean; host: string | null } {
-  if (addr.transport === "unix" || addr.transport === "unixpacket") {
-    return { peer: "unix", local: true, host: null };
-  }
-  if (addr.transport !== "tcp" && addr.transport !== "udp") {
-    return { peer: "?", local: false, host: null };
-  }
-  const host = addr.hostname.startsWith("::ffff:") ? addr.hostname.slice(7) : addr.hostname;
-  const local = host === "::1" || host.startsWith("127.");
-  return {
-    peer: host.includes(":") ? `[${host}]:${addr.port}` : `${host}:${addr.port}`,
-    local,
-    host,
-  };
-}
-
-/** Whether a request body is a form, whose fields the engine would merge into the query. */
-function isFormBody(buf: Uint8Array, head: RequestHead): boolean {
-  if (!hasBody(head)) return false;
-  for (let i = 0; i < head.count; i++) {
-    if (head.kinds[i] !== CONTENT_TYPE) continue;
-    const type = fieldValue(buf, head, i).toLowerCase().trim();
-    if (type.startsWith("application/x-www-form-urlencoded") || type.startsWith("multipart/")) {
-      return true;
-    }
-  }
-  return false;
 }
 
 export class ClientConnection {
@@ -540,7 +501,7 @@ export class ClientConnection {
     return !head.close;
   }
 
-  /** One access log line: the request, what was decided, the answer, and who asked. */
+  /** One access log line (and the metrics' count): the request, what was decided, and who asked. */
   #log(
     level: LogLevel,
     method: string,
@@ -551,61 +512,37 @@ export class ClientConnection {
     started: number,
     reason?: string,
   ): void {
-    const logger = this.#ctx.logger;
     if (decision === "allowed" && this.#verdict !== "allowed") {
       decision = this.#verdict;
       reason = reason === undefined ? this.#note : `${this.#note}; ${reason}`;
       if (level === "info") level = "warning";
     }
     const metrics = this.#ctx.metrics;
+    const profile = this.#routes?.profile ?? null;
     if (metrics !== null) {
       const answered = this.#fwd.answered >= started ? this.#fwd.answered : performance.now();
       this.#fwd.answered = 0;
-      const profile = this.#routes?.profile.name ?? "default";
-      metrics.request(decision, status, profile, this.#operation, (answered - started) / 1000);
-    }
-    if (!logger.enabled(level)) return;
-    const ms = Math.round((performance.now() - started) * 10) / 10;
-    const profile = this.#routes?.profile;
-    const profileName = profile?.file === null ? undefined : profile?.name || undefined;
-    const container = this.#container?.name;
-    if (logger.format === "json") {
-      logger.log(level, "request", {
-        client: this.peer,
-        container,
-        listener: this.listener || undefined,
-        profile: profileName,
-        method,
-        path: target,
-        operation: this.#operation ?? undefined,
+      metrics.request(
         decision,
         status,
-        bytes,
-        ms,
-        reason: reason || undefined,
-      });
-      return;
+        profile?.name ?? "default",
+        this.#operation,
+        (answered - started) / 1000,
+      );
     }
-    logger.log(
-      level,
-      `${this.peer}${container ? ` (${container})` : ""} ${method} ${target}` +
-        `${
-          this.#operation ? ` (${this.#operation})` : ""
-        } ${decision} ${status} ${bytes}B ${ms}ms` +
-        (profileName ? ` profile=${profileName}` : "") + (reason ? " " + reason : ""),
-    );
+    writeAccessLine(this.#ctx.logger, level, {
+      peer: this.peer,
+      container: this.#container?.name,
+      listener: this.listener,
+      profile,
+      operation: this.#operation,
+      method,
+      target,
+      decision,
+      status,
+      bytes,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      reason,
+    });
   }
-}
-
-/** Whether the request holds a field named `lowerName` (not one the parser classifies). */
-function hasField(buf: Uint8Array, head: RequestHead, lowerName: string): boolean {
-  for (let i = 0; i < head.count; i++) {
-    if (head.kinds[i] !== OTHER) continue;
-    const start = head.fields[i * 4];
-    const end = head.fields[i * 4 + 1];
-    if (end - start === lowerName.length && latin1(buf, start, end).toLowerCase() === lowerName) {
-      return true;
-    }
-  }
-  return false;
 }
