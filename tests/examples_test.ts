@@ -3,15 +3,17 @@
  * and fits the JSON Schema, the combined file holds exactly the apps'
  * profiles, every env recipe is a valid configuration, and every compose file
  * is YAML that runs this proxy with a policy file that exists.
+ *
+ * Pure, but not in tests/unit/: the image build runs those without examples/.
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { parseConfig } from "../../lib/config.ts";
-import { parsePolicy } from "../../lib/policy/policy_loader.ts";
-import { ROUTES } from "../../lib/routes/engine_routes.ts";
-import { validate } from "../helpers/json_schema.ts";
+import { parseConfig } from "../lib/config.ts";
+import { parsePolicy } from "../lib/policy/policy_loader.ts";
+import { ROUTES } from "../lib/routes/engine_routes.ts";
+import { validate } from "./helpers/json_schema.ts";
 
-const ROOT = new URL("../../", import.meta.url).pathname;
+const ROOT = new URL("../", import.meta.url).pathname;
 const EXAMPLES = `${ROOT}examples/`;
 const SCHEMA = JSON.parse(await Deno.readTextFile(`${ROOT}policy.schema.json`));
 
