@@ -98,7 +98,7 @@ function parseArgs(args: string[]): { moby: string; podman: string; out: string 
 
 function row(route: RouteSpec): string {
   const query = Object.entries(route.query).map(([name, type]) =>
-    `${name}:${PARAM_TYPE_CODES[type]}`
+    `${name}:${route.trueByDefault?.includes(name) ? "B" : PARAM_TYPE_CODES[type]}`
   );
   const args = [
     route.source[0],
@@ -157,7 +157,8 @@ async function main(): Promise<void> {
     "//",
     "// One row per route, in the engines' matching order: source (s: moby's swagger, r: moby's",
     '// routers only, p: Podman), operation, "METHOD /template", query parameters (name:type;',
-    "// b boolean, i integer, n number, s string, a array, o object), since, until.",
+    "// b boolean (B: true when absent), i integer, n number, s string, a array, o object),",
+    "// since, until.",
     `// ${count((r) => r.api === "docker")} Docker routes (${
       count((r) => r.source === "router")
     } router-only, ${count((r) => r.api === "docker" && r.source === "podman")} Podman-only), ${

@@ -71,7 +71,8 @@ function constraints(route: RouteSpec | undefined, usage: Usage): string[] {
   for (const [name, type] of Object.entries(route.query)) {
     const given = usage.queries.map((query) => query.get(name));
     if (type === "boolean") {
-      const values = given.map(goBoolean);
+      const absent = route.trueByDefault?.includes(name) ?? false;
+      const values = given.map((value) => value === undefined ? absent : goBoolean(value));
       if (values.every((value) => value === false)) lines.push(`${name}: false`);
       continue;
     }

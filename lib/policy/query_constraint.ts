@@ -96,13 +96,15 @@ function show(value: string): string {
 
 /**
  * Compiles the constraint on parameter `name`. `type` is the parameter's type
- * in the Engine API (`boolean`, `string`, ...). Throws `Error` with what would
- * be valid.
+ * in the Engine API (`boolean`, `string`, ...); `trueByDefault`: a boolean the
+ * engine reads as true when it is absent (`stream` of stats). Throws `Error`
+ * with what would be valid.
  */
 export function compileConstraint(
   name: string,
   spec: ConstraintSpec,
   type: string,
+  trueByDefault = false,
 ): QueryConstraint {
   const repeated = `${name} is given more than once`;
   if (spec === null) {
@@ -119,15 +121,19 @@ export function compileConstraint(
     }
     return {
       name,
-      text: spec ? `with ${name}=1` : `without ${name}`,
+      text: spec ? `with ${name}=1` : trueByDefault ? `with ${name}=0` : `without ${name}`,
       forcesFalse: !spec,
       check: (params) => {
-        const value = goBoolean(params.get(name));
+        const given = params.get(name);
+        const value = given === undefined ? trueByDefault : goBoolean(given);
         if (value === spec) return null;
         if (value === null) {
           return params.get(name)!.length > 1
             ? repeated
             : `${name}=${show(params.get(name)![0])} is not clearly true or false`;
+        }
+        if (given === undefined) {
+          return `${name} is not given, and the engine takes it as ${trueByDefault ? "1" : "0"}`;
         }
         return spec ? `${name} is not set` : `${name} is set`;
       },

@@ -103,7 +103,9 @@ export function compileRule(
   const query: QueryConstraint[] = [];
   for (const [name, constraint] of Object.entries(spec.query ?? {})) {
     const types = new Set<string>();
+    let trueByDefault = false;
     for (const i of covered) {
+      trueByDefault ||= routes[i].trueByDefault?.includes(name) ?? false;
       const type = routes[i].query[name];
       if (type === undefined) {
         const known = Object.keys(routes[i].query);
@@ -116,7 +118,8 @@ export function compileRule(
       types.add(type);
     }
     try {
-      query.push(compileConstraint(name, constraint, types.size === 1 ? [...types][0] : "string"));
+      const type = types.size === 1 ? [...types][0] : "string";
+      query.push(compileConstraint(name, constraint, type, trueByDefault));
     } catch (error) {
       throw new RuleError((error as Error).message, `query.${name}`);
     }

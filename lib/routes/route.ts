@@ -35,6 +35,8 @@ export interface RouteSpec {
   until?: string;
   /** The documented query parameters and their types (union over versions). */
   query: Readonly<Record<string, ParamType>>;
+  /** Boolean parameters the engine reads as true when they are absent (`stream` of stats). */
+  trueByDefault?: readonly string[];
   /**
    * Where it comes from: moby's `swagger`, moby's `router` only (undocumented),
    * or `podman`'s routers (libpod routes, and compat routes moby lacks).
@@ -83,10 +85,13 @@ export function routeSpec(
   const space = route.indexOf(" ");
   const template = route.slice(space + 1);
   const params: Record<string, ParamType> = {};
+  const trueByDefault: string[] = [];
   for (const pair of query.split(" ")) {
     if (pair === "") continue;
     const colon = pair.lastIndexOf(":");
-    const type = PARAM_TYPES[pair.slice(colon + 1)];
+    // `B`: a boolean that is true when absent.
+    if (pair.slice(colon + 1) === "B") trueByDefault.push(pair.slice(0, colon));
+    const type = PARAM_TYPES[pair.slice(colon + 1).toLowerCase()];
     if (colon <= 0 || type === undefined) throw new Error(`Bad query parameter in table: ${pair}`);
     params[pair.slice(0, colon)] = type;
   }
@@ -99,6 +104,7 @@ export function routeSpec(
     source: SOURCES[source],
   };
   if (spec.source === undefined) throw new Error(`Bad route source in table: ${source}`);
+  if (trueByDefault.length > 0) spec.trueByDefault = Object.freeze(trueByDefault);
   if (since !== "") spec.since = since;
   if (until !== "") spec.until = until;
   return Object.freeze(spec);

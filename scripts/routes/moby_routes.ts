@@ -30,6 +30,8 @@ interface SwaggerOperation {
   since: string;
   until: string;
   query: Record<string, ParamType>;
+  /** Booleans true when absent, in any version. */
+  trueByDefault: Set<string>;
   /** Every operation id it had, oldest first. */
   names: string[];
 }
@@ -93,7 +95,13 @@ async function swaggerOperations(
         if (op === undefined) continue;
         const where = `v${version} ${method.toUpperCase()} ${template}`;
         if (typeof op.operationId !== "string") throw new Error(`No operationId: ${where}`);
-        const query = swaggerQuery([...common, ...(op.parameters ?? [])], where, shared);
+        const trueByDefault = new Set<string>();
+        const query = swaggerQuery(
+          [...common, ...(op.parameters ?? [])],
+          where,
+          shared,
+          trueByDefault,
+        );
         const key = method.toUpperCase() + " " + templateShape(template);
         const known = ops.get(key);
         if (known === undefined) {
@@ -103,10 +111,12 @@ async function swaggerOperations(
             since: version,
             until: version,
             query,
+            trueByDefault,
             names: [op.operationId],
           });
           continue;
         }
+        for (const name of trueByDefault) known.trueByDefault.add(name);
         known.until = version;
         known.template = template;
         if (known.operation !== op.operationId) {
@@ -213,6 +223,7 @@ export async function readMobyRoutes(
         query: op.query,
         source: "swagger",
       };
+      if (op.trueByDefault.size > 0) route.trueByDefault = [...op.trueByDefault].sort();
       if (op.until !== newest) route.until = op.until;
       routes.push(route);
     }

@@ -33,6 +33,7 @@ interface Comment {
   template: string;
   operation: string;
   query: Record<string, ParamType>;
+  trueByDefault: Set<string>;
   line: number;
 }
 
@@ -97,7 +98,12 @@ function scanParameters(lines: string[]): Record<string, string>[] {
 }
 
 /** The query parameters in a swagger:operation comment's YAML (best effort). */
-function commentQuery(lines: string[], where: string, notes: string[]): Record<string, ParamType> {
+function commentQuery(
+  lines: string[],
+  where: string,
+  notes: string[],
+  trueByDefault: Set<string>,
+): Record<string, ParamType> {
   const text = lines.map((line) => line.replace(/^\s*\/\/ ?/, ""));
   let parameters: unknown;
   try {
@@ -106,7 +112,7 @@ function commentQuery(lines: string[], where: string, notes: string[]): Record<s
     notes.push(`The swagger comment of ${where} is not valid YAML: its parameters were scanned`);
     parameters = scanParameters(text);
   }
-  return swaggerQuery(parameters, where);
+  return swaggerQuery(parameters, where, {}, trueByDefault);
 }
 
 /** The registration functions in `newServer`'s order, each with its source text. */
@@ -141,8 +147,21 @@ function parseFunction(where: string, body: string, notes: string[]) {
     if (op !== null) {
       let end = i + 1;
       while (end < lines.length && /^\s*\/\//.test(lines[end])) end++;
-      const query = commentQuery(lines.slice(i + 1, end), `${where} ${op[3]}`, notes);
-      comments.push({ method: op[1], template: op[2], operation: op[3], query, line: i });
+      const trueByDefault = new Set<string>();
+      const query = commentQuery(
+        lines.slice(i + 1, end),
+        `${where} ${op[3]}`,
+        notes,
+        trueByDefault,
+      );
+      comments.push({
+        method: op[1],
+        template: op[2],
+        operation: op[3],
+        query,
+        trueByDefault,
+        line: i,
+      });
       continue;
     }
     if (/^\s*\/\//.test(line)) continue;
@@ -256,6 +275,9 @@ export async function readPodmanRoutes(
         query: comment?.query ?? {},
         source: "podman",
       };
+      if (comment !== undefined && comment.trueByDefault.size > 0) {
+        route.trueByDefault = [...comment.trueByDefault].sort();
+      }
       if (reg.since) route.since = reg.since;
       if (reg.until) route.until = reg.until;
       if (known === undefined) seen.set(key, route);

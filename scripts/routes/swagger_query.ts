@@ -7,12 +7,14 @@ const TYPES = new Set<string>(["boolean", "integer", "number", "string", "array"
 
 /**
  * Collects the `in: query` parameters of `parameters` (a swagger parameter
- * list; `$ref`s resolved in `shared`, the document's `parameters`).
+ * list; `$ref`s resolved in `shared`, the document's `parameters`); the
+ * booleans whose default is true are added to `trueByDefault`.
  */
 export function swaggerQuery(
   parameters: unknown,
   where: string,
   shared: Record<string, unknown> = {},
+  trueByDefault: Set<string> = new Set(),
 ): Record<string, ParamType> {
   const query: Record<string, ParamType> = {};
   if (parameters === undefined || parameters === null) return query;
@@ -23,12 +25,19 @@ export function swaggerQuery(
       param = shared[ref.replace(/^#\/parameters\//, "")];
       if (param === undefined) throw new Error(`Unresolved parameter ${ref}: ${where}`);
     }
-    const { in: place, name, type } = param as { in?: string; name?: string; type?: string };
+    const { in: place, name, type, default: fallback } = param as {
+      in?: string;
+      name?: string;
+      type?: string;
+      default?: unknown;
+    };
     if (place !== "query") continue;
     if (typeof name !== "string" || typeof type !== "string" || !TYPES.has(type)) {
       throw new Error(`Query parameter without a known type: ${where} ${name}: ${type}`);
     }
     query[name] = type as ParamType;
+    // A boolean the engine reads as true when it is absent (`stream` of stats).
+    if (type === "boolean" && fallback === true) trueByDefault.add(name);
   }
   return query;
 }

@@ -191,3 +191,14 @@ Deno.test("audit mode forwards what it would deny, and says why", () => {
   const allowed = decideOn(p, "GET", "/containers/json");
   assert.equal(allowed.denied, false);
 });
+
+Deno.test("a constraint on a boolean that defaults to true needs it given", () => {
+  const p = profile([{ allow: "ContainerStats", query: { stream: false } }]);
+  assert.equal(decideOn(p, "GET", "/containers/x/stats?stream=0").forward, true);
+  const streaming = decideOn(p, "GET", "/containers/x/stats");
+  assert.equal(streaming.forward, false);
+  assert.match(
+    streaming.reason,
+    /with stream=0.*stream is not given, and the engine takes it as 1/,
+  );
+});

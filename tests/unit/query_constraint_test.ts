@@ -118,7 +118,10 @@ Deno.test("true allows a boolean only when clearly true", async (t) => {
       assert.equal(check("all", true, "boolean", query) === null, ok);
     });
   }
-  assert.match(check("all", true, "boolean", "")!, /all is not set/);
+  assert.match(
+    check("all", true, "boolean", "")!,
+    /all is not given, and the engine takes it as 0/,
+  );
   assert.equal(compileConstraint("all", true, "boolean").text, "with all=1");
 });
 
@@ -175,4 +178,20 @@ Deno.test("normalizeReference() names images as the engine does", () => {
   assert.equal(normalizeReference("ghcr.io/acme/app"), "ghcr.io/acme/app");
   assert.equal(normalizeReference("localhost/app"), "localhost/app");
   assert.equal(normalizeReference("registry:5000/app"), "registry:5000/app");
+});
+
+Deno.test("a boolean the engine reads as true when absent must be given as false", () => {
+  const stream = compileConstraint("stream", false, "boolean", true);
+  const check = (query: string) => {
+    const params = parseQuery(query);
+    if (isQueryError(params)) throw new Error(params.error);
+    return stream.check(params);
+  };
+  assert.equal(stream.text, "with stream=0");
+  assert.match(check("")!, /stream is not given, and the engine takes it as 1/);
+  assert.equal(check("?stream=0"), null);
+  assert.equal(check("?stream=false"), null);
+  assert.match(check("?stream=1")!, /stream is set/);
+  const allowed = compileConstraint("stream", true, "boolean", true);
+  assert.equal(allowed.check(new Map()), null, "absent is true");
 });
