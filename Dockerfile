@@ -10,8 +10,14 @@ ARG DENO_VERSION=2.9.6
 # --target` cross-compiles, so no emulation is needed for the build itself.
 FROM --platform=$BUILDPLATFORM denoland/deno:${DENO_VERSION} AS build
 ARG TARGETARCH
+# The binary may use only the addresses and directories it is built for (see
+# scripts/compile.ts for the defaults). To use others, rebuild with them, e.g.
+#   docker build --build-arg LISTEN_GRANTS='[::]:2375,unix:/run/sp/app.sock' .
+ARG LISTEN_GRANTS=""
+ARG SOCKET_GRANTS=""
+ARG CONFIG_DIR_GRANTS=""
 WORKDIR /src
-COPY deno.json deno.lock main.ts ./
+COPY deno.json deno.lock main.ts policy.schema.json ./
 COPY lib/ lib/
 COPY scripts/ scripts/
 COPY tests/ tests/
@@ -22,6 +28,9 @@ RUN case "${TARGETARCH}" in \
       *) echo "Deno cannot target linux/${TARGETARCH}" >&2; exit 1 ;; \
     esac \
  && deno task compile --target "${target}" --out /out \
+      ${LISTEN_GRANTS:+--listen "$LISTEN_GRANTS"} \
+      ${SOCKET_GRANTS:+--socket "$SOCKET_GRANTS"} \
+      ${CONFIG_DIR_GRANTS:+--config-dir "$CONFIG_DIR_GRANTS"} \
  && mv /out/socket-proxy-*-linux-* /socket-proxy
 
 # The few shared libraries the binary needs (glibc and friends), found by ldd

@@ -29,7 +29,26 @@ export const TARGETS: Record<string, string> = {
 };
 
 /** What a default binary may listen on: the drop-in `[::]:2375` or `0.0.0.0:2375`, or loopback only. */
-export const DEFAULT_LISTEN = ["[::]:2375", "0.0.0.0:2375", "127.0.0.1:2375", "[::1]:2375"];
+export const DEFAULT_LISTEN = [
+  "[::]:2375",
+  "0.0.0.0:2375",
+  "127.0.0.1:2375",
+  "[::1]:2375",
+  // A socket per app, as the recipes in examples/ use them (Deno grants unix
+  // sockets by exact path, so these are listed).
+  "unix:/run/socket-proxy/docker.sock",
+  ...[
+    "traefik",
+    "traefik-swarm",
+    "homepage",
+    "dozzle",
+    "watchtower",
+    "uptime-kuma",
+    "autoheal",
+    "diun",
+    "portainer",
+  ].map((app) => `unix:/run/socket-proxy/${app}/docker.sock`),
+];
 
 /** Engine sockets a default binary may use: Docker's, and Podman's rootful one. */
 export const DEFAULT_SOCKETS = [
