@@ -9,7 +9,8 @@
 import type { TargetSelector } from "./policy/rule.ts";
 import type { Profile } from "./policy/profile.ts";
 import { labelMatches } from "./policy/labels.ts";
-import { isQueryError, parseQuery } from "./policy/query_params.ts";
+import { goFoldName } from "./admission/go_json.ts";
+import { foldedValues, isQueryError, parseQuery } from "./policy/query_params.ts";
 import type { RequestTarget } from "./request_target.ts";
 import type { RouteMatch } from "./routes/route_matcher.ts";
 import { addFilterValues } from "./scoping/filters.ts";
@@ -142,7 +143,11 @@ export async function applyScope(
   // A container named in the query (`POST /commit?container=`).
   if (plan?.queryContainer) {
     const parsed = parseQuery(query);
-    const names = isQueryError(parsed) ? undefined : parsed.get(plan.queryContainer);
+    const names = isQueryError(parsed)
+      ? undefined
+      : match.route.api === "libpod"
+      ? foldedValues(parsed, plan.queryContainer, goFoldName)
+      : parsed.get(plan.queryContainer);
     if (names !== undefined) {
       if (names.length !== 1) {
         return answer(400, `${plan.queryContainer} is given more than once: send it once`);
@@ -154,7 +159,7 @@ export async function applyScope(
     }
   }
   if (plan?.labelFilters && plan.labelFilters.length > 0) {
-    const merged = addFilterValues(query, "label", plan.labelFilters);
+    const merged = addFilterValues(query, "label", plan.labelFilters, match.route.api === "libpod");
     if (merged === null && plan.rewrite === null) {
       return answer(
         400,

@@ -11,7 +11,9 @@
  */
 import type { RouteMatch } from "../routes/route_matcher.ts";
 import type { Profile } from "./profile.ts";
-import { isQueryError, parseQuery, type QueryParams } from "./query_params.ts";
+import { goFoldName } from "../admission/go_json.ts";
+import type { QueryConstraint } from "./query_constraint.ts";
+import { foldedValues, isQueryError, parseQuery, type QueryParams } from "./query_params.ts";
 import { describeRule, type TargetSelector } from "./rule.ts";
 import { evaluatePolicy, explainDenial } from "./switches.ts";
 
@@ -62,6 +64,22 @@ function refused(
   };
 }
 
+/**
+ * Podman reads its query with gorilla/schema, which matches names to fields
+ * case-insensitively (Unicode folding included): every spelling of a
+ * constrained name counts as that name, so `Signal=KILL` is seen, and two
+ * spellings are two values — ambiguous, and refused.
+ */
+function foldedView(params: QueryParams, constraints: readonly QueryConstraint[]): QueryParams {
+  const view = new Map(params);
+  for (const { name } of constraints) {
+    const values = foldedValues(params, name, goFoldName);
+    for (const key of params.keys()) if (goFoldName(key) === goFoldName(name)) view.delete(key);
+    if (values !== undefined) view.set(name, values);
+  }
+  return view;
+}
+
 /** Decides `request` for `profile`. */
 export function decide(profile: Profile, request: DecisionRequest): Decision {
   const route = request.route;
@@ -100,7 +118,8 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
           if (isQueryError(parsed)) return refused(400, operation, parsed.error, true);
           params = parsed;
         }
-        const failed = rule.query.map((constraint) => constraint.check(params!))
+        const view = route.route.api === "libpod" ? foldedView(params, rule.query) : params;
+        const failed = rule.query.map((constraint) => constraint.check(view))
           .filter((why) => why !== null);
         if (failed.length > 0) {
           failures.push(`${describeRule(rule)} does not allow it: ${failed.join(", ")}`);

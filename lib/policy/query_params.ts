@@ -91,3 +91,21 @@ export function goBoolean(values: readonly string[] | undefined): boolean | null
   if (PARSE_BOOL_TRUE.has(value)) return true;
   return null;
 }
+
+/**
+ * Every value of `name` as Podman reads its queries (gorilla/schema matches
+ * names to fields case-insensitively, Unicode folding included): the values of
+ * every key that folds to `name`, or `undefined` when there is none.
+ */
+export function foldedValues(
+  params: QueryParams,
+  name: string,
+  fold: (text: string) => string,
+): string[] | undefined {
+  const folded = fold(name);
+  let values: string[] | undefined;
+  for (const [key, given] of params) {
+    if (fold(key) === folded) (values ??= []).push(...given);
+  }
+  return values;
+}

@@ -4,9 +4,16 @@
  * formats (`{"label":{"a=b":true}}`, or the legacy `{"label":["a=b"]}`); values
  * of one name are alternatives, except `label`, whose values must all hold.
  * So a scope's labels are added to the client's: the engine then answers what
- * both ask for.
+ * both ask for. `foldNames`: the engine is Podman, whose query names match
+ * case-insensitively.
  */
-import { isQueryError, parseQuery, unescapeComponent } from "../policy/query_params.ts";
+import { goFoldName } from "../admission/go_json.ts";
+import {
+  foldedValues,
+  isQueryError,
+  parseQuery,
+  unescapeComponent,
+} from "../policy/query_params.ts";
 
 type Filters = Record<string, unknown>;
 
@@ -41,10 +48,12 @@ export function addFilterValues(
   rawQuery: string,
   name: string,
   values: readonly string[],
+  foldNames = false,
 ): string | null {
   const params = parseQuery(rawQuery);
   if (isQueryError(params)) return null;
-  const given = params.get("filters");
+  // Podman matches `Filters` as `filters`: every spelling is one parameter.
+  const given = foldNames ? foldedValues(params, "filters", goFoldName) : params.get("filters");
   if (given !== undefined && given.length !== 1) return null;
   let filters: Filters = {};
   if (given !== undefined && given[0].trim() !== "") {
@@ -59,8 +68,9 @@ export function addFilterValues(
   const encoded = "filters=" + encodeURIComponent(JSON.stringify(filters));
   const pairs = rawQuery.replace(/^\?/, "").split("&").filter((pair) => pair !== "");
   const at = pairs.findIndex((pair) => {
-    const key = pair.includes("=") ? pair.slice(0, pair.indexOf("=")) : pair;
-    return unescapeComponent(key) === "filters";
+    const key = unescapeComponent(pair.includes("=") ? pair.slice(0, pair.indexOf("=")) : pair);
+    return key !== null &&
+      (foldNames ? goFoldName(key) === goFoldName("filters") : key === "filters");
   });
   if (at >= 0) pairs[at] = encoded;
   else pairs.push(encoded);

@@ -202,3 +202,16 @@ Deno.test("a constraint on a boolean that defaults to true needs it given", () =
     /with stream=0.*stream is not given, and the engine takes it as 1/,
   );
 });
+
+Deno.test("a libpod query constraint counts every spelling Podman reads as its name", () => {
+  const p = profile([{ allow: "LibpodContainerKill", query: { signal: ["SIGHUP"] } }]);
+  const kill = (query: string) => decideOn(p, "POST", `/libpod/containers/x/kill${query}`);
+  assert.equal(kill("?signal=HUP").forward, true);
+  assert.equal(kill("?Signal=KILL").forward, false, "Podman reads Signal as signal");
+  assert.equal(kill("?SIGNAL=HUP").forward, true);
+  assert.equal(kill("?signal=HUP&Signal=KILL").forward, false, "two spellings: ambiguous");
+  assert.equal(kill("?%C5%BFignal=KILL").forward, false, "ſignal folds to signal");
+  // Docker's engine reads names exactly: another spelling is another parameter.
+  const docker = profile([{ allow: "ContainerKill", query: { signal: ["SIGHUP"] } }]);
+  assert.equal(decideOn(docker, "POST", "/containers/x/kill?signal=HUP&Signal=KILL").forward, true);
+});

@@ -315,3 +315,15 @@ Deno.test("stringifyGoJson() writes back what it read", () => {
     '{"a":[1,2.5e3,-0],"b":{"c":null,"d":true},"e":"é\\n"}',
   );
 });
+
+Deno.test("for Podman, every spelling of filters is the one parameter it reads", () => {
+  const given = encodeURIComponent('{"status":["exited"]}');
+  const merged = addFilterValues(`?Filters=${given}`, "label", ["o=ci"], true)!;
+  assert.equal(merged.includes("Filters="), false, "the client's spelling is replaced");
+  const filters = JSON.parse((parseQuery(merged) as Map<string, string[]>).get("filters")![0]);
+  assert.deepEqual(filters, { status: ["exited"], label: ["o=ci"] });
+  assert.equal(addFilterValues("?filters={}&Filters={}", "label", ["a"], true), null);
+  assert.equal(addFilterValues("?FILTERS={}&filters={}", "label", ["a"], true), null);
+  // Docker reads names exactly: `Filters` is some other parameter.
+  assert.match(addFilterValues("?Filters={}", "label", ["a"])!, /^\?Filters=\{\}&filters=/);
+});
