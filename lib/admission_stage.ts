@@ -6,6 +6,8 @@
  * on, streams as it comes.
  */
 import { admissionNeeds, admit, prepareAdmission } from "./admission/admit.ts";
+import { parseGoJson } from "./admission/go_json.ts";
+import { serviceNetworkTargets } from "./admission/service_spec.ts";
 import type { BufferedConn } from "./buffered_conn.ts";
 import { CONTENT_TYPE, fieldValue, HttpError, latin1, type RequestHead } from "./http_head.ts";
 import type { Profile } from "./policy/profile.ts";
@@ -55,6 +57,31 @@ function hasContentEncoding(buf: Uint8Array, head: RequestHead): boolean {
     }
   }
   return false;
+}
+
+/** Networks that put a service's tasks on the host's network. */
+const HOST_NETWORK_DRIVERS = new Set(["host", "macvlan", "ipvlan"]);
+
+/** Why a service's network attachments reach the host's network, or `null`. */
+async function hostNetworkTarget(
+  body: Uint8Array,
+  scopes: () => ScopeResolver,
+): Promise<string | null> {
+  for (const { where, target } of serviceNetworkTargets(parseGoJson(body))) {
+    let network;
+    try {
+      network = await scopes().lookup("network", target);
+    } catch {
+      return `${where} "${target}" cannot be looked up in the engine, and may be the host ` +
+        "network: needs ALLOW_HOST_NETWORK=1";
+    }
+    if (network === null) continue; // the engine refuses it itself
+    if (network.name === "host" || HOST_NETWORK_DRIVERS.has(network.driver ?? "")) {
+      return `${where} "${target}" is the network ${network.name} (driver ${network.driver}), ` +
+        "on the host's network: needs ALLOW_HOST_NETWORK=1";
+    }
+  }
+  return null;
 }
 
 /** Reads what must be read and decides; see `AdmissionOutcome`. */
@@ -116,6 +143,16 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
           verdict.reason + where,
       };
     }
+  }
+
+  // A service may name the host network by its ID: the engine says what each target is.
+  if (
+    needs === "body" && body !== null && !admission.hostNetwork &&
+    (operation === "ServiceCreate" || operation === "ServiceUpdate")
+  ) {
+    const refusal = await hostNetworkTarget(body, input.scopes);
+    if (refusal !== null && !audit) return { kind: "deny", status: 403, reason: refusal };
+    if (refusal !== null) notes.push(refusal);
   }
 
   if (label !== null && profile.scope.owner !== null) {

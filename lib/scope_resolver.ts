@@ -23,6 +23,8 @@ export interface EngineObject {
   readonly labels: Labels;
   /** For an exec: its container's ID. */
   readonly container?: string;
+  /** For a network: its driver. */
+  readonly driver?: string;
 }
 
 const TTL_MS = 2000;
@@ -65,7 +67,12 @@ function toObject(kind: ObjectKind, answer: Json): EngineObject {
         container: String(answer.ContainerID ?? ""),
       };
     case "network":
-      return { id: String(answer.Id ?? answer.ID ?? ""), name, labels: labels(answer.Labels) };
+      return {
+        id: String(answer.Id ?? answer.ID ?? ""),
+        name,
+        labels: labels(answer.Labels),
+        driver: String(answer.Driver ?? ""),
+      };
     case "volume":
       return { id: name, name, labels: labels(answer.Labels) };
     case "image":

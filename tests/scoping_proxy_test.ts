@@ -104,3 +104,28 @@ Deno.test("an OWNER client's create reaches the engine with its label, re-framed
     );
   });
 });
+
+Deno.test("a service attached to the host network by its ID is refused under HOST_ACCESS=0", async () => {
+  const engine = await FakeEngine.start();
+  engine.answers["/networks/9f1c0ffee"] = { Id: "9f1c0ffee", Name: "host", Driver: "host" };
+  engine.answers["/networks/0verlay"] = { Id: "0verlay", Name: "web", Driver: "overlay" };
+  const env = { SERVICES: "1", POST: "1", HOST_ACCESS: "0" };
+  const service = (target: string) =>
+    JSON.stringify({
+      Name: "s",
+      TaskTemplate: { ContainerSpec: { Image: "busybox" }, Networks: [{ Target: target }] },
+    });
+  const create = (body: string) =>
+    "POST /services/create HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n" +
+    `Content-Length: ${body.length}\r\n\r\n${body}`;
+  await withProxy(env, async ({ port }) => {
+    const refused = await ask(port, create(service("9f1c0ffee")));
+    assert.equal(refused.status, 403);
+    assert.match(
+      JSON.parse(refused.text).message,
+      /TaskTemplate\.Networks\[0\]\.Target "9f1c0ffee" is the network host .*needs ALLOW_HOST_NETWORK=1/,
+    );
+    assert.ok(engine.requests.every((r) => !r.target.startsWith("/services")), "nothing created");
+    assert.equal((await ask(port, create(service("0verlay")))).status, 200);
+  }, { engine });
+});

@@ -5,7 +5,8 @@
  *
  * A service reaches the host through its task's container spec (mounts,
  * capabilities, sysctls, security options), the host network (a network
- * attachment whose target is `host`), a plugin task (`PluginSpec`,
+ * attachment whose target is `host`; by ID, the caller asks the engine with
+ * `serviceNetworkTargets`), a plugin task (`PluginSpec`,
  * `Runtime: plugin`) and its log driver. Swarm services cannot be privileged
  * nor take devices. Limitation: a network attachment may name the host network
  * by its ID (or an unambiguous prefix of it), which the proxy cannot tell from
@@ -197,4 +198,26 @@ export function checkSecretSpec(settings: AdmissionSettings, body: GoJsonValue):
       );
     }
   }
+}
+
+/**
+ * The network attachments a service spec names (`Networks` and
+ * `TaskTemplate.Networks`, as the engine reads them), with where each is, so
+ * that the caller can ask the engine what each target is: a target may name
+ * the host network by its ID. Call after `checkServiceSpec` allowed the body.
+ */
+export function serviceNetworkTargets(body: GoJsonValue): { where: string; target: string }[] {
+  const targets: { where: string; target: string }[] = [];
+  const spec = readStruct(body, new Where(""), SERVICE_SPEC);
+  const collect = (struct: Struct, prefix: string) => {
+    for (const [i, item] of struct.list("Networks").entries()) {
+      const attachment = readStruct(item, struct.at("Networks").index(i), NETWORK_ATTACHMENT);
+      const target = attachment.str("Target");
+      if (target !== "") targets.push({ where: `${prefix}Networks[${i}].Target`, target });
+    }
+  };
+  collect(spec, "");
+  const task = spec.struct("TaskTemplate", TASK_SPEC);
+  if (task !== undefined) collect(task, "TaskTemplate.");
+  return targets;
 }

@@ -129,6 +129,9 @@ export class FakeEngine {
    */
   containers: unknown[] | null = null;
 
+  /** JSON answers by path (without the query): `{"/networks/abc": {...}}`. */
+  answers: Record<string, unknown> = {};
+
   /** Stops accepting and closes every connection; resolves when all are done. */
   async close(): Promise<void> {
     try {
@@ -263,6 +266,14 @@ export class FakeEngine {
         offset += await conn.write(bytes.subarray(offset));
       }
     };
+    const exact = target.split("?")[0];
+    if (Object.hasOwn(this.answers, exact)) {
+      const body = JSON.stringify(this.answers[exact]);
+      await write(
+        `HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: ${body.length}\r\n\r\n${body}`,
+      );
+      return true;
+    }
     if (this.containers !== null && last === "/json" && target.includes("/containers/json")) {
       const body = JSON.stringify(this.containers);
       await write(
