@@ -6,6 +6,18 @@
 import type { Logger, LogLevel } from "./log.ts";
 import type { Profile } from "./policy/profile.ts";
 
+/** How a stage asks for the access line of the request in flight. */
+export type LogRequest = (
+  level: LogLevel,
+  method: string,
+  target: string,
+  decision: string,
+  status: number,
+  bytes: number,
+  started: number,
+  reason?: string,
+) => void;
+
 export interface AccessRecord {
   peer: string;
   container: string | undefined;

@@ -19,7 +19,7 @@ import {
   type RequestHead,
   type ResponseHead,
 } from "./http_head.ts";
-import type { LogLevel } from "./log.ts";
+import type { LogRequest } from "./access_log.ts";
 import type { Phase, ProxyContext } from "./proxy_connection.ts";
 import { hasBody, RequestBody } from "./request_body.ts";
 import {
@@ -51,16 +51,7 @@ export interface ForwardHost {
   close(): void;
   answerAndClose(bytes: Uint8Array): Promise<void>;
   refuse(error: HttpError, head: RequestHead | null, started: number): Promise<void>;
-  log(
-    level: LogLevel,
-    method: string,
-    target: string,
-    decision: string,
-    status: number,
-    bytes: number,
-    started: number,
-    reason?: string,
-  ): void;
+  log: LogRequest;
 }
 
 /** How one request is forwarded. */

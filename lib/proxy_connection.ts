@@ -25,7 +25,7 @@ import { writeFraming, writeRequestFields } from "./forward_head.ts";
 import { Forwarder } from "./forwarder.ts";
 import { HeadScanner, HttpError, parseRequestHead, type RequestHead } from "./http_head.ts";
 import { Http10Relay } from "./http10_relay.ts";
-import type { Logger, LogLevel } from "./log.ts";
+import type { Logger } from "./log.ts";
 import type { ProxyMetrics } from "./metrics/proxy_metrics.ts";
 import { parseAddress } from "./policy/cidr.ts";
 import {
@@ -45,7 +45,7 @@ import { isNothing, scopePlan } from "./scoping/scope_plan.ts";
 import type { ScopeResolver } from "./scope_resolver.ts";
 import { applyScope, type ScopeResult } from "./scope_stage.ts";
 import { after } from "./timer.ts";
-import { writeAccessLine } from "./access_log.ts";
+import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, hasField, isFormBody } from "./request_facts.ts";
 import type { UpstreamPool } from "./upstream_pool.ts";
 
@@ -502,16 +502,7 @@ export class ClientConnection {
   }
 
   /** One access log line (and the metrics' count): the request, what was decided, and who asked. */
-  #log(
-    level: LogLevel,
-    method: string,
-    target: string,
-    decision: string,
-    status: number,
-    bytes: number,
-    started: number,
-    reason?: string,
-  ): void {
+  #log: LogRequest = (level, method, target, decision, status, bytes, started, reason) => {
     if (decision === "allowed" && this.#verdict !== "allowed") {
       decision = this.#verdict;
       reason = reason === undefined ? this.#note : `${this.#note}; ${reason}`;
@@ -544,5 +535,5 @@ export class ClientConnection {
       ms: Math.round((performance.now() - started) * 10) / 10,
       reason,
     });
-  }
+  };
 }

@@ -106,7 +106,8 @@ function invalid(name: string, value: unknown, want: string): never {
   throw new SettingError(name, `Invalid value for ${name}: ${show(value)} (${want})`);
 }
 
-function parseBool(name: string, value: unknown): boolean {
+/** `1/0`, `true/false`, `yes/no`, `on/off` (any case), a YAML boolean, or the numbers 1 and 0. */
+export function parseBool(name: string, value: unknown): boolean {
   if (typeof value === "boolean") return value;
   if (value === 1 || value === 0) return value === 1;
   if (typeof value === "string") {
@@ -118,7 +119,7 @@ function parseBool(name: string, value: unknown): boolean {
 }
 
 /** A list: a comma-separated string or an array of strings, blanks dropped. */
-function parseList(name: string, value: unknown, want: string): string[] {
+export function parseList(name: string, value: unknown, want: string): string[] {
   let items: unknown[];
   if (typeof value === "string") items = value.split(",");
   else if (Array.isArray(value)) items = value;

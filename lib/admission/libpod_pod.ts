@@ -6,20 +6,20 @@
 import type { AdmissionSettings } from "./admission_settings.ts";
 import { readMapEntries, readStruct, Where } from "./go_fields.ts";
 import type { GoJsonValue } from "./go_json.ts";
-import { checkBindSource, checkDevicePath } from "./host_paths.ts";
+import { checkDevicePath } from "./host_paths.ts";
 import {
   checkHostFile,
   checkIdMappings,
   checkNamespaces,
   checkOciMounts,
   checkResourceLimits,
+  checkSharedVolumes,
 } from "./libpod_spec.ts";
 import { POD_SPEC_GENERATOR_FIELDS } from "./libpod_fields.ts";
 import { forbid, quote } from "./refusal.ts";
 import { checkSecurityOpts, checkSysctls } from "./security_checks.ts";
 
 const NAMED_VOLUME = ["Name", "Dest", "Options", "IsAnonymous", "SubPath"];
-const OVERLAY_VOLUME = ["destination", "source", "options"];
 
 /** Checks a PodSpecGenerator. */
 export function checkPodSpecGenerator(settings: AdmissionSettings, body: GoJsonValue): void {
@@ -64,25 +64,6 @@ export function checkPodSpecGenerator(settings: AdmissionSettings, body: GoJsonV
       );
     }
   }
-  for (const [i, item] of spec.list("overlay_volumes").entries()) {
-    const overlay = readStruct(item, spec.at("overlay_volumes").index(i), OVERLAY_VOLUME);
-    checkHostFile(settings, overlay, "source", "the lower directory of an overlay", true);
-    for (const option of overlay.strings("options")) {
-      const [key, value] = option.split("=", 2);
-      if ((key === "upperdir" || key === "workdir") && value !== undefined) {
-        checkBindSource(settings, overlay.where, `${overlay.where.label} option ${quote(option)}`, {
-          source: value,
-          readOnly: false,
-        });
-      }
-    }
-  }
-  if (spec.strings("volumes_from").length > 0 && !settings.joinContainers) {
-    forbid(
-      "volumes_from",
-      `${spec.at("volumes_from").label} ${quote(spec.strings("volumes_from").join(","))}`,
-      "ALLOW_JOIN_CONTAINERS=1",
-    );
-  }
+  checkSharedVolumes(settings, spec);
   checkIdMappings(spec);
 }

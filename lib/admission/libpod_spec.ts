@@ -213,6 +213,33 @@ export function checkIdMappings(spec: Struct): void {
   }
 }
 
+/**
+ * Overlay volumes (their lower directory, `upperdir` and `workdir` are host
+ * paths) and `volumes_from`, of a container's or a pod's spec.
+ */
+export function checkSharedVolumes(settings: AdmissionSettings, spec: Struct): void {
+  for (const [i, item] of spec.list("overlay_volumes").entries()) {
+    const overlay = readStruct(item, spec.at("overlay_volumes").index(i), OVERLAY_VOLUME);
+    checkHostFile(settings, overlay, "source", "the lower directory of an overlay", true);
+    for (const option of overlay.strings("options")) {
+      const [key, value] = option.split("=", 2);
+      if ((key === "upperdir" || key === "workdir") && value !== undefined) {
+        checkBindSource(settings, overlay.where, `${overlay.where.label} option ${quote(option)}`, {
+          source: value,
+          readOnly: false,
+        });
+      }
+    }
+  }
+  if (spec.strings("volumes_from").length > 0 && !settings.joinContainers) {
+    forbid(
+      "volumes_from",
+      `${spec.at("volumes_from").label} ${quote(spec.strings("volumes_from").join(","))}`,
+      "ALLOW_JOIN_CONTAINERS=1",
+    );
+  }
+}
+
 /** Checks a libpod SpecGenerator (the body of `LibpodContainerCreate`). */
 export function checkSpecGenerator(settings: AdmissionSettings, body: GoJsonValue): void {
   const spec = readStruct(body, new Where(""), SPEC_GENERATOR_FIELDS);
@@ -358,26 +385,7 @@ export function checkSpecGenerator(settings: AdmissionSettings, body: GoJsonValu
       }
     }
   }
-  for (const [i, item] of spec.list("overlay_volumes").entries()) {
-    const overlay = readStruct(item, spec.at("overlay_volumes").index(i), OVERLAY_VOLUME);
-    checkHostFile(settings, overlay, "source", "the lower directory of an overlay", true);
-    for (const option of overlay.strings("options")) {
-      const [key, value] = option.split("=", 2);
-      if ((key === "upperdir" || key === "workdir") && value !== undefined) {
-        checkBindSource(settings, overlay.where, `${overlay.where.label} option ${quote(option)}`, {
-          source: value,
-          readOnly: false,
-        });
-      }
-    }
-  }
-  if (spec.strings("volumes_from").length > 0 && !settings.joinContainers) {
-    forbid(
-      "volumes_from",
-      `${spec.at("volumes_from").label} ${quote(spec.strings("volumes_from").join(","))}`,
-      "ALLOW_JOIN_CONTAINERS=1",
-    );
-  }
+  checkSharedVolumes(settings, spec);
 
   // Devices.
   for (const [i, item] of spec.list("devices").entries()) {

@@ -9,6 +9,8 @@ import {
   ADMISSION_SETTING_NAMES,
   type AdmissionSettings,
   parseAdmissionSettings,
+  parseBool,
+  parseList,
   SettingError,
 } from "../admission/admission_settings.ts";
 import type { Scope } from "../scoping/scope.ts";
@@ -39,38 +41,12 @@ export interface ProfileSettings {
   scope: Scope;
 }
 
-const TRUE_WORDS = new Set(["1", "true", "yes", "on"]);
-const FALSE_WORDS = new Set(["0", "false", "no", "off"]);
-
 /** `1/0`, `true/false`, `yes/no`, `on/off` (any case), a YAML boolean, or the numbers 1 and 0. */
-export function settingBoolean(name: string, value: unknown): boolean {
-  if (typeof value === "boolean") return value;
-  if (value === 1 || value === 0) return value === 1;
-  if (typeof value === "string") {
-    const word = value.trim().toLowerCase();
-    if (TRUE_WORDS.has(word)) return true;
-    if (FALSE_WORDS.has(word)) return false;
-  }
-  throw new SettingError(
-    name,
-    `Invalid value for ${name}: ${JSON.stringify(value)} (use 1/0, true/false, yes/no or on/off)`,
-  );
-}
+export const settingBoolean = parseBool;
 
 /** A comma-separated text or a list of texts; empty items are dropped. */
 export function settingList(name: string, value: unknown): string[] {
-  const items = typeof value === "string"
-    ? value.split(",")
-    : Array.isArray(value) && value.every((item) => typeof item === "string")
-    ? value as string[]
-    : null;
-  if (items === null) {
-    throw new SettingError(
-      name,
-      `Invalid value for ${name}: ${JSON.stringify(value)} (want a comma-separated text or a list)`,
-    );
-  }
-  return items.map((item) => item.trim()).filter((item) => item !== "");
+  return parseList(name, value, "want a comma-separated text or a list");
 }
 
 const OWNER_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
