@@ -635,6 +635,17 @@ const PATHS: Case[] = [
     env: { CONTAINERS: "1" },
   },
   {
+    name: "a create sent as GET with a method override, which is no route",
+    send: get(
+      "/v1.41/containers/create",
+      'X-HTTP-Method-Override: POST\r\nContent-Type: application/json\r\nContent-Length: 16\r\n\r\n{"Image":"busy"}',
+    ).slice(0, -2),
+    statuses: [403],
+    env: { CONTAINERS: "1", POST: "1" },
+    close: true,
+  },
+
+  {
     name: "a version prefix",
     send: get("/v1.41/_ping"),
     statuses: [200],
