@@ -1,0 +1,101 @@
+/**
+ * The mutation score per module from Stryker's JSON reports
+ * (reports/mutation/<group>.json), as a Markdown table for mutation/RESULTS.md,
+ * and every surviving mutant that mutation/EQUIVALENT.md does not explain.
+ *
+ *   deno run --allow-read=. scripts/mutation_summary.ts [group...]
+ *
+ * A survivor is explained by a line of EQUIVALENT.md of the form
+ *   - `lib/file.ts` L12 `MutatorName`: `original` → `replacement`: why
+ * matched by file, mutator and replacement (not by line, which moves as code
+ * changes). Exits 1 when some survivor is not explained.
+ */
+
+interface Mutant {
+  mutatorName: string;
+  replacement?: string;
+  status: string;
+  location: { start: { line: number; column: number } };
+}
+
+interface Report {
+  files: Record<string, { source: string; mutants: Mutant[] }>;
+}
+
+const root = new URL("../", import.meta.url);
+const collapse = (text: string) => text.replace(/\s+/g, " ").trim();
+
+async function explained(): Promise<Set<string>> {
+  let text = "";
+  try {
+    text = await Deno.readTextFile(new URL("mutation/EQUIVALENT.md", root));
+  } catch {
+    return new Set();
+  }
+  const keys = new Set<string>();
+  for (const line of text.split("\n")) {
+    const match = /^- `([^`]+)` L\d+ `(\w+)`: `.*?` → `(.*?)`: /.exec(line);
+    if (match !== null) keys.add(`${match[1]} ${match[2]} ${collapse(match[3])}`);
+  }
+  return keys;
+}
+
+async function groups(args: string[]): Promise<string[]> {
+  if (args.length > 0) return args;
+  const names: string[] = [];
+  for await (const entry of Deno.readDir(new URL("reports/mutation/", root))) {
+    if (entry.name.endsWith(".json")) names.push(entry.name.slice(0, -5));
+  }
+  return names.sort();
+}
+
+const equivalent = await explained();
+const rows: string[] = [];
+const unexplained: string[] = [];
+for (const group of await groups(Deno.args)) {
+  let report: Report;
+  try {
+    report = JSON.parse(
+      await Deno.readTextFile(new URL(`reports/mutation/${group}.json`, root)),
+    );
+  } catch {
+    console.error(`mutation_summary: no report for ${group}`);
+    continue;
+  }
+  for (const [file, { mutants }] of Object.entries(report.files).sort()) {
+    const count = (status: string) => mutants.filter((m) => m.status === status).length;
+    const detected = count("Killed") + count("Timeout");
+    const survivors = mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage");
+    const valid = detected + survivors.length;
+    let listed = 0;
+    for (const mutant of survivors) {
+      const key = `${file} ${mutant.mutatorName} ${collapse(mutant.replacement ?? "")}`;
+      if (equivalent.has(key)) {
+        listed++;
+        continue;
+      }
+      const { line, column } = mutant.location.start;
+      unexplained.push(
+        `${file}:${line}:${column} ${mutant.mutatorName}: ${
+          collapse(mutant.replacement ?? "").slice(0, 120)
+        }`,
+      );
+    }
+    const score = valid === 0 ? 100 : (100 * detected) / valid;
+    const without = valid - listed === 0 ? 100 : (100 * detected) / (valid - listed);
+    rows.push(
+      `| \`${file}\` | ${group} | ${mutants.length} | ${detected} | ${survivors.length} | ` +
+        `${listed} | ${score.toFixed(1)}% | ${without.toFixed(1)}% |`,
+    );
+  }
+}
+console.log(
+  "| module | group | mutants | killed | survived | equivalent | score | score, equivalents out |",
+);
+console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+for (const row of rows) console.log(row);
+if (unexplained.length > 0) {
+  console.log(`\n${unexplained.length} surviving mutants are not in mutation/EQUIVALENT.md:`);
+  for (const line of unexplained) console.log(`  ${line}`);
+  Deno.exitCode = 1;
+}
