@@ -152,9 +152,8 @@ export function learnPolicy(
     (a === "unix" ? 1 : 0) - (b === "unix" ? 1 : 0) || a.localeCompare(b)
   );
   for (const [key, learned] of order) {
-    out.push(
-      `  - name: ${profileName(key.replace(/^\w+ /, ""), taken)} # ${learned.requests} requests`,
-    );
+    const requests = `${learned.requests} request${learned.requests === 1 ? "" : "s"}`;
+    out.push(`  - name: ${profileName(key.replace(/^\w+ /, ""), taken)} # ${requests}`);
     if (learned.match.length > 0) out.push(`    match:`, ...learned.match.map((m) => `      ${m}`));
     out.push("    rules:");
     for (
