@@ -7,15 +7,33 @@
  *
  * A survivor is explained by a line of EQUIVALENT.md of the form
  *   - `lib/file.ts` L12 `MutatorName`: `original` → `replacement`: why
- * matched by file, mutator and replacement (not by line, which moves as code
- * changes). Exits 1 when some survivor is not explained.
+ * matched by file, mutator, original and replacement (not by line, which moves
+ * as code changes). Exits 1 when some survivor is not explained.
  */
+
+interface Position {
+  line: number;
+  column: number;
+}
 
 interface Mutant {
   mutatorName: string;
   replacement?: string;
   status: string;
-  location: { start: { line: number; column: number } };
+  location: { start: Position; end: Position };
+}
+
+/** The source text a mutant replaced, on one line. */
+function original(source: string, { start, end }: { start: Position; end: Position }): string {
+  const lines = source.split("\n");
+  if (start.line === end.line) return lines[start.line - 1].slice(start.column - 1, end.column - 1);
+  return collapse(
+    [
+      lines[start.line - 1].slice(start.column - 1),
+      ...lines.slice(start.line, end.line - 1),
+      lines[end.line - 1].slice(0, end.column - 1),
+    ].join(" "),
+  );
 }
 
 interface Report {
@@ -34,8 +52,10 @@ async function explained(): Promise<Set<string>> {
   }
   const keys = new Set<string>();
   for (const line of text.split("\n")) {
-    const match = /^- `([^`]+)` L\d+ `(\w+)`: `.*?` → `(.*?)`: /.exec(line);
-    if (match !== null) keys.add(`${match[1]} ${match[2]} ${collapse(match[3])}`);
+    const match = /^- `([^`]+)` L\d+ `(\w+)`: `(.*?)` → `(.*?)`: /.exec(line);
+    if (match !== null) {
+      keys.add(`${match[1]} ${match[2]} ${collapse(match[3])} → ${collapse(match[4])}`);
+    }
   }
   return keys;
 }
@@ -62,23 +82,24 @@ for (const group of await groups(Deno.args)) {
     console.error(`mutation_summary: no report for ${group}`);
     continue;
   }
-  for (const [file, { mutants }] of Object.entries(report.files).sort()) {
+  for (const [file, { source, mutants }] of Object.entries(report.files).sort()) {
     const count = (status: string) => mutants.filter((m) => m.status === status).length;
     const detected = count("Killed") + count("Timeout");
     const survivors = mutants.filter((m) => m.status === "Survived" || m.status === "NoCoverage");
     const valid = detected + survivors.length;
     let listed = 0;
     for (const mutant of survivors) {
-      const key = `${file} ${mutant.mutatorName} ${collapse(mutant.replacement ?? "")}`;
+      const key = `${file} ${mutant.mutatorName} ${collapse(original(source, mutant.location))} → ${
+        collapse(mutant.replacement ?? "")
+      }`;
       if (equivalent.has(key)) {
         listed++;
         continue;
       }
-      const { line, column } = mutant.location.start;
+      // As a line for EQUIVALENT.md, once the reason is known.
       unexplained.push(
-        `${file}:${line}:${column} ${mutant.mutatorName}: ${
-          collapse(mutant.replacement ?? "").slice(0, 120)
-        }`,
+        `- \`${file}\` L${mutant.location.start.line} \`${mutant.mutatorName}\`: ` +
+          `\`${original(source, mutant.location)}\` → \`${collapse(mutant.replacement ?? "")}\`: `,
       );
     }
     const score = valid === 0 ? 100 : (100 * detected) / valid;
@@ -95,7 +116,7 @@ console.log(
 console.log("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: |");
 for (const row of rows) console.log(row);
 if (unexplained.length > 0) {
-  console.log(`\n${unexplained.length} surviving mutants are not in mutation/EQUIVALENT.md:`);
-  for (const line of unexplained) console.log(`  ${line}`);
+  console.log(`\n${unexplained.length} surviving mutants are not in mutation/EQUIVALENT.md:\n`);
+  for (const line of unexplained) console.log(line);
   Deno.exitCode = 1;
 }

@@ -656,3 +656,19 @@ Deno.test("heads are read where they start in the buffer, after earlier ones", (
   assert.equal(request.target, "/second");
   assert.equal(fieldValue(requests, request, 0), "b");
 });
+
+Deno.test("the method is named from its own bytes, not from those before it", () => {
+  const buf = bytes("xxTEGOT / HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert.equal(parseRequestHead(buf, 4, buf.length).method, "GOT");
+});
+
+Deno.test("HeadScanner with nothing to scan yet neither fails nor finds an end", () => {
+  const scanner = new HeadScanner();
+  scanner.reset(0);
+  assert.equal(
+    scanner.scan(new Uint8Array(8), 0, LIMITS),
+    -1,
+    "a NUL just past the end is not read",
+  );
+  assert.equal(scanner.started, false);
+});

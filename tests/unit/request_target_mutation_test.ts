@@ -110,6 +110,9 @@ Deno.test("the root, queries and version prefixes take their canonical form", as
     ["/a?", null, ["a"], "/a", "?"],
     ["/a??b", null, ["a"], "/a", "??b"],
     ["/!~", null, ["!~"], "/!~", ""],
+    ["/v10.1/x", "v10.1", ["x"], "/v10.1/x", ""],
+    ["/xv1/a", null, ["xv1", "a"], "/xv1/a", ""],
+    ["/v1x/a", null, ["v1x", "a"], "/v1x/a", ""],
   ];
   for (const [raw, version, segs, path, query] of cases) {
     await t.step(raw, () => {
