@@ -443,3 +443,48 @@ Deno.test("listen addresses: forms, ports and what the healthcheck connects to",
     assert.deepEqual(healthcheckAddress(unix), unix);
   });
 });
+
+Deno.test("the usage text names every command and option", async () => {
+  const { USAGE } = await import("../../lib/config.ts");
+  assert.match(USAGE, /^Usage: socket-proxy \[command\] \[options\]\n/);
+  for (
+    const word of [
+      "healthcheck",
+      "check",
+      "explain METHOD TARGET",
+      "learn",
+      "--client <addr>",
+      "--listener <addr>",
+      "--container <spec>",
+      "--policy-out <file>",
+      "--listen <addr,...>",
+      "--socket <path>",
+      "--disable-ipv6 <bool>",
+      "--log-level <level>",
+      "--log-format <format>",
+      "--header-timeout <dur>",
+      "--idle-timeout <dur>",
+      "--shutdown-timeout <dur>",
+      "--max-connections <n>",
+      "--max-request-line <n>",
+      "--max-header-size <n>",
+      "--max-headers <n>",
+      "--policy <file>",
+      "--mode <mode>",
+      "-h, --help",
+      "-V, --version",
+    ]
+  ) {
+    assert.ok(USAGE.includes(word), word);
+  }
+});
+
+Deno.test("only a leading colon of TZ and a leading unix:// of SOCKET_PATH are dropped", () => {
+  assert.deepEqual(parseConfig({ TZ: "Mars:Olympus" }).warnings, [
+    "Unknown time zone TZ=Mars:Olympus: logging in UTC",
+  ]);
+  assert.equal(
+    parseConfig({ SOCKET_PATH: "/run/unix://docker.sock" }).config.socketPath,
+    "/run/unix://docker.sock",
+  );
+});
