@@ -51,7 +51,9 @@ async function explained(): Promise<Set<string>> {
     return new Set();
   }
   const keys = new Set<string>();
-  for (const line of text.split("\n")) {
+  // `deno fmt` wraps long list items: join continuation lines to their item.
+  const items = text.replace(/\n {2}(?=\S)/g, " ");
+  for (const line of items.split("\n")) {
     const match = /^- `([^`]+)` L\d+ `(\w+)`: `(.*?)` → `(.*?)`: /.exec(line);
     if (match !== null) {
       keys.add(`${match[1]} ${match[2]} ${collapse(match[3])} → ${collapse(match[4])}`);
