@@ -165,7 +165,7 @@ Deno.test("the socket path must be absolute, with or without unix://", () => {
   );
 });
 
-Deno.test("LISTEN: the default, blank values, and errors naming the address", () => {
+Deno.test("a blank LISTEN is the default, and a bad one is named with the address", () => {
   const blank = parseConfig({ LISTEN: "  ", DISABLE_IPV6: "1" }).config;
   assert.deepEqual(blank.listen, [{ transport: "tcp", hostname: "0.0.0.0", port: 2375 }]);
   assert.equal(blank.listenGiven, false);
@@ -179,7 +179,7 @@ Deno.test("LISTEN: the default, blank values, and errors naming the address", ()
   );
 });
 
-Deno.test("log settings: aliases, case, and the valid words in the message", async (t) => {
+Deno.test("log settings take aliases in any case, and errors list the valid words", async (t) => {
   const levels: [string, string][] = [
     ["warn", "warning"],
     ["error", "err"],
@@ -207,7 +207,7 @@ Deno.test("log settings: aliases, case, and the valid words in the message", asy
   );
 });
 
-Deno.test("TZ: trimmed, a leading colon dropped, an unknown zone a warning", () => {
+Deno.test("TZ is trimmed, loses a leading colon, and an unknown zone is a warning", () => {
   assert.equal(parseConfig({ TZ: " Europe/Berlin " }).config.timeZone, "Europe/Berlin");
   assert.equal(parseConfig({ TZ: ":" }).config.timeZone, "UTC");
   assert.equal(parseConfig({ TZ: "" }).config.timeZone, "UTC");
@@ -216,7 +216,7 @@ Deno.test("TZ: trimmed, a leading colon dropped, an unknown zone a warning", () 
   assert.deepEqual(warnings, ["Unknown time zone TZ=Mars/Olympus: logging in UTC"]);
 });
 
-Deno.test("MODE and POLICY_FILE", () => {
+Deno.test("MODE and POLICY_FILE are read trimmed and named by their flag in errors", () => {
   assert.equal(parseConfig({}).config.mode, "enforce");
   assert.equal(parseConfig({ MODE: " Audit " }).config.mode, "audit");
   assert.equal(parseConfig({ MODE: "audit" }).config.policy.profiles[0].mode, "audit");
@@ -333,7 +333,7 @@ Deno.test("parseCommandLine() reads commands, their arguments and options", asyn
   });
 });
 
-Deno.test("parseFlags() edge cases", async (t) => {
+Deno.test("parseFlags() reads a lone dash, --, empty inline values and aliases", async (t) => {
   const spec = { strings: ["listen"], booleans: ["help"], aliases: { h: "help", l: "listen" } };
   await t.step("a lone dash is a positional", () => {
     assert.deepEqual(parseFlags(["-", "x"], spec), { values: {}, positionals: ["-", "x"] });
@@ -372,7 +372,7 @@ Deno.test("parseFlags() edge cases", async (t) => {
   });
 });
 
-Deno.test("listen addresses: forms, ports and what the healthcheck connects to", async (t) => {
+Deno.test("listen addresses are read in each form, and the healthcheck connects to loopback", async (t) => {
   const good: [string, unknown][] = [
     ["127.0.0.1:2375", { transport: "tcp", hostname: "127.0.0.1", port: 2375 }],
     [" localhost:0 ", { transport: "tcp", hostname: "localhost", port: 0 }],

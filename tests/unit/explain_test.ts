@@ -94,7 +94,7 @@ Deno.test("describePolicy() shows each profile's clients, mode, switches, rules,
   ]);
 });
 
-Deno.test("describePolicy() of the environment: one profile, defaults named as such", () => {
+Deno.test("describePolicy() of the environment shows one profile, and says when it has the defaults", () => {
   assert.deepEqual(describePolicy(env), [
     "policy: from the environment, one profile for every client",
     'profile "default"',

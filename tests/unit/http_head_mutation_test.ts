@@ -344,7 +344,7 @@ Deno.test("latin1() reads long values whole, past its 4096-byte pieces", () => {
   assert.equal(fieldValue(buf, head, 1), value);
 });
 
-Deno.test("HeadScanner limits: the request line, at and past its bound", async (t) => {
+Deno.test("HeadScanner allows a request line up to its limit, and not a byte more", async (t) => {
   const limits = { maxRequestLine: 20, maxHeaderBytes: 64, maxHeaderCount: 3 };
   const line = (length: number) => "GET /" + "a".repeat(length - 14) + " HTTP/1.1";
   await t.step(
@@ -363,7 +363,7 @@ Deno.test("HeadScanner limits: the request line, at and past its bound", async (
   });
 });
 
-Deno.test("HeadScanner limits: fields and their bytes, at and past their bounds", async (t) => {
+Deno.test("HeadScanner allows fields and their bytes up to their limits, and not one more", async (t) => {
   const limits = { maxRequestLine: 100, maxHeaderBytes: 64, maxHeaderCount: 3 };
   // "Host: x\r\n" is 9 bytes, "X-A: " and CRLF 7 more.
   const head = (value: number) => R + `X-A: ${"v".repeat(value)}\r\n`;

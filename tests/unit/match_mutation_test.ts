@@ -203,7 +203,7 @@ Deno.test("globs match * within a segment, ** across, and the rest literally", a
   assert.equal(compileGlob("a").test("A"), false);
 });
 
-Deno.test("label selectors: a key, or a key and its value", () => {
+Deno.test("a label selector is a key, or a key and the value it needs", () => {
   assert.deepEqual(parseLabelMatcher(" a=b=c "), { key: "a", value: "b=c" });
   assert.deepEqual(parseLabelMatcher("a="), { key: "a", value: "" });
   assert.deepEqual(parseLabelMatcher(" a "), { key: "a", value: null });

@@ -83,7 +83,7 @@ Deno.test("goBoolean() reads a value with spaces or in other cases as the engine
   assert.equal(goBoolean(["1", "0"]), null);
 });
 
-Deno.test("signalNumber() at the bounds of each range", async (t) => {
+Deno.test("signalNumber() reads numbers and real-time signals up to the bounds of their ranges", async (t) => {
   const cases: [string, number | null][] = [
     ["64", 64],
     ["-1", null],

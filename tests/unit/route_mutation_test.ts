@@ -105,7 +105,7 @@ Deno.test("routeSpec() builds routes from table rows, and refuses bad rows", () 
   assert.throws(() => routeSpec("x", "X", "GET /"), { message: "Bad route source in table: x" });
 });
 
-Deno.test("RouteMatcher on a small table: literal firsts, param firsts, multi params", async (t) => {
+Deno.test("RouteMatcher resolves literal and param first segments and multi-segment params", async (t) => {
   const routes = [
     routeSpec("r", "Root", "GET /"),
     routeSpec("r", "Ping", "GET /_ping"),
@@ -159,7 +159,7 @@ Deno.test("RouteMatcher on a small table: literal firsts, param firsts, multi pa
   });
 });
 
-Deno.test("rule patterns: each error's words, globs over literals only, ** anywhere", async (t) => {
+Deno.test("rule patterns glob over literal segments only, take ** anywhere, and name what is wrong", async (t) => {
   const routes = [
     routeSpec("r", "A", "GET /a/{id}/json"),
     routeSpec("r", "B", "GET /a.b/x"),
