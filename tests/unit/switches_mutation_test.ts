@@ -88,6 +88,11 @@ Deno.test("requirementsOf() lists exactly the switches that would allow each req
     ["POST", "/libpod/pods/x/exec", [["POST", "LIBPOD_PODS"]]],
     ["GET", "/libpod/pods/x/logs", [["ALLOW_LOGS", "LIBPOD_PODS"]]],
     ["GET", "/libpod/containers/x/top", [["ALLOW_TOP", "LIBPOD_CONTAINERS"]]],
+    ["POST", "/libpod/images/x/start", [["POST", "LIBPOD_IMAGES"]]],
+    ["POST", "/containers/x/attach/ws", [["POST", "CONTAINERS"]]],
+    ["GET", "/containers/x/json/ws", [["CONTAINERS"]]],
+    ["POST", "/images/x/exec", [["POST", "IMAGES"]]],
+    ["POST", "/containers/x/exec/y", [["POST", "CONTAINERS"]]],
     [
       "GET",
       "/libpod/containers/x/attach/ws",
