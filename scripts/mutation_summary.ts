@@ -3,7 +3,7 @@
  * (reports/mutation/<group>.json), as a Markdown table for mutation/RESULTS.md,
  * and every surviving mutant that mutation/EQUIVALENT.md does not explain.
  *
- *   deno run --allow-read=. scripts/mutation_summary.ts [group...]
+ *   deno run --allow-read=. scripts/mutation_summary.ts [--dir=reports/mutation] [group...]
  *
  * A survivor is explained by a line of EQUIVALENT.md of the form
  *   - `lib/file.ts` L12 `MutatorName`: `original` → `replacement`: why
@@ -62,10 +62,16 @@ async function explained(): Promise<Set<string>> {
   return keys;
 }
 
+const dirArg = Deno.args.find((arg) => arg.startsWith("--dir="));
+const reports = new URL(
+  (dirArg === undefined ? "reports/mutation" : dirArg.slice(6)).replace(/\/?$/, "/"),
+  root,
+);
+
 async function groups(args: string[]): Promise<string[]> {
   if (args.length > 0) return args;
   const names: string[] = [];
-  for await (const entry of Deno.readDir(new URL("reports/mutation/", root))) {
+  for await (const entry of Deno.readDir(reports)) {
     if (entry.name.endsWith(".json")) names.push(entry.name.slice(0, -5));
   }
   return names.sort();
@@ -74,11 +80,11 @@ async function groups(args: string[]): Promise<string[]> {
 const equivalent = await explained();
 const rows: string[] = [];
 const unexplained: string[] = [];
-for (const group of await groups(Deno.args)) {
+for (const group of await groups(Deno.args.filter((arg) => !arg.startsWith("--")))) {
   let report: Report;
   try {
     report = JSON.parse(
-      await Deno.readTextFile(new URL(`reports/mutation/${group}.json`, root)),
+      await Deno.readTextFile(new URL(`${group}.json`, reports)),
     );
   } catch {
     console.error(`mutation_summary: no report for ${group}`);
