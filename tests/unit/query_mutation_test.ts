@@ -49,6 +49,13 @@ Deno.test("unescapeComponent() decodes as Go's QueryUnescape does", async (t) =>
     ["%G0", null],
     ["%ff", null],
     ["%c3", null],
+    ["%0a", "\n"],
+    ["%4g", null],
+    ["%3`", null],
+    ["%3@", null],
+    ["%g0%9F%98%80", null],
+    ["%zz%9F%98%80", null],
+    ["%F0%9F%98%80", "😀"],
   ];
   for (const [text, decoded] of cases) {
     await t.step(JSON.stringify(text), () => assert.equal(unescapeComponent(text), decoded));
@@ -108,6 +115,11 @@ Deno.test("signalNumber() reads numbers and real-time signals up to the bounds o
     ["WINCH", 28],
     ["SYS", 31],
     ["STKFLT", 16],
+    ["0x10", null],
+    ["1 ", null],
+    ["HUPSIG", null],
+    ["XRTMAX-1", null],
+    ["RTMAX-1x", null],
   ];
   for (const [text, number] of cases) {
     await t.step(text, () => assert.equal(signalNumber(text), number));
@@ -213,4 +225,5 @@ Deno.test("normalizeReference() names images as the engine does", () => {
   assert.equal(normalizeReference("registry:5000/app"), "registry:5000/app");
   assert.equal(normalizeReference("localhost/app"), "localhost/app");
   assert.equal(normalizeReference("localhostx/app"), "docker.io/localhostx/app");
+  assert.equal(normalizeReference("/app"), "docker.io//app");
 });
