@@ -48,6 +48,7 @@ Deno.test("ChunkedDecoder names what is wrong with the framing", async (t) => {
     ["a size line without LF", "5\rhello\r\n0\r\n\r\n", "Malformed chunk size line"],
     ["17 hex digits", "00000000000000003\r\nabc\r\n0\r\n\r\n", "Chunk size overflows"],
     ["2^53", "20000000000000\r\n", "Chunk size overflows"],
+    ["2^53 + 1", "20000000000001\r\n", "Chunk size overflows"],
     [
       "a control byte in an extension",
       "1;\u0001\r\nx\r\n0\r\n\r\n",
@@ -82,6 +83,7 @@ Deno.test("ChunkedDecoder accepts what the grammar allows, up to its limits", as
     ["upper- and lowercase hex", "A\r\n0123456789\r\nf\r\n0123456789abcde\r\n0\r\n\r\n", ""],
     ["every hex digit's value", "B\r\n0123456789a\r\nF\r\n0123456789abcde\r\n0\r\n\r\n", ""],
     ["16 hex digits", "0000000000000003\r\nabc\r\n0\r\n\r\n", "abc"],
+    ["a size of 9", "9\r\n123456789\r\n0\r\n\r\n", "123456789"],
     [
       "16 hex digits in every chunk",
       "0000000000000003\r\nabc\r\n0000000000000001\r\nd\r\n0000000000000000\r\n\r\n",
