@@ -253,6 +253,10 @@ Deno.test("with a policy file, only settings that change the defaults are warned
   assert.equal(warnings.length, 3, warnings.join("\n"));
   const host = parseConfig({ POLICY_FILE: "/p.yaml", HOST_ACCESS: "0" }).warnings;
   assert.deepEqual(host, [warn("HOST_ACCESS", "0")]);
+  assert.deepEqual(parseConfig({ POLICY_FILE: "/p.yaml", HOST_ACCESS: "1" }).warnings, []);
+  assert.deepEqual(parseConfig({ POLICY_FILE: "/p.yaml", SCRUB_ENVS: "1" }).warnings, [
+    warn("SCRUB_ENVS", "1"),
+  ]);
   assert.deepEqual(parseConfig({ CONTAINERS: "1" }).warnings, [], "no warning without a file");
 });
 
@@ -402,6 +406,9 @@ Deno.test("listen addresses are read in each form, and the healthcheck connects 
       "host_name:1",
       "Invalid listen address (want host:port, [v6]:port or unix:/path): host_name:1",
     ],
+    ["127.0.0.1:1x", "Invalid port in listen address: 127.0.0.1:1x"],
+    ["x[::1]:1", "Invalid listen address (want host:port, [v6]:port or unix:/path): x[::1]:1"],
+    ["[::1]:1:2", "Invalid listen address (want host:port, [v6]:port or unix:/path): [::1]:1:2"],
   ];
   for (const [text, message] of bad) {
     await t.step(
