@@ -672,3 +672,41 @@ Deno.test("HeadScanner with nothing to scan yet neither fails nor finds an end",
   );
   assert.equal(scanner.started, false);
 });
+
+Deno.test("HeadScanner keeps its place across a compaction at any point of the head", () => {
+  const text = bytes(R + "X-A: 1\r\n\r\n");
+  for (let at = 1; at < text.length; at++) {
+    const buf = new Uint8Array(256);
+    buf.set(text, 40);
+    const scanner = new HeadScanner();
+    scanner.reset(40);
+    assert.equal(scanner.scan(buf, 40 + at, LIMITS), -1, `split at ${at}`);
+    buf.copyWithin(0, 40, 40 + text.length);
+    scanner.shift(40);
+    assert.equal(scanner.started, true, `still started after a split at ${at}`);
+    assert.equal(scanner.scan(buf, text.length, LIMITS), text.length, `split at ${at}`);
+  }
+});
+
+Deno.test("HeadScanner measures an unfinished request line from where the head starts", () => {
+  const limits = { maxRequestLine: 20, maxHeaderBytes: 64, maxHeaderCount: 3 };
+  const buf = new Uint8Array(64);
+  buf.set(bytes("GET /" + "a".repeat(16)), 30);
+  const scanner = new HeadScanner();
+  scanner.reset(30);
+  assert.equal(scanner.scan(buf, 30 + 21, limits), -1, "the limit and one byte for its CR");
+  assert.throws(() => scanner.scan(buf, 30 + 22, limits), { message: "Request line too long" });
+});
+
+Deno.test("parseRequestHead() is strict even without the scanner before it", () => {
+  const buf = bytes(" / HTTP/1.1\r\nHost: x\r\n\r\n");
+  assert.throws(() => parseRequestHead(buf, 0, buf.length), {
+    message: "Malformed request line",
+  });
+});
+
+Deno.test("any three digits are a status, and an unframed answer's type is only its own", () => {
+  assert.equal(response("HTTP/1.1 099 X\r\n\r\n").head.status, 99);
+  assert.equal(response("HTTP/1.1 999 X\r\n\r\n").head.status, 999);
+  assert.equal(response("HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: Two\r\n\r\n").head.contentType, "");
+});
