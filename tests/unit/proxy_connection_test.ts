@@ -206,6 +206,11 @@ Deno.test("the health answer is only for a bodiless GET or HEAD of /_ping", asyn
       / 403 /,
     ],
     [
+      "a header of the same length",
+      "GET /_ping HTTP/1.1\r\nHost: x\r\nX-Socket-Proxy-Healthchecx: 1\r\n\r\n",
+      / 403 /,
+    ],
+    [
       "a body",
       "GET /_ping HTTP/1.1\r\nHost: x\r\nX-Socket-Proxy-Healthcheck: 1\r\nContent-Length: 1\r\n\r\nx",
       / 403 /,
@@ -261,6 +266,12 @@ Deno.test("a form body is refused where a rule checked the query, and only a for
     ],
     ["a multipart form", kill("multipart/form-data; boundary=x"), true],
     ["JSON", kill("application/json", "{}"), false],
+    [
+      "a form type in another field",
+      "POST /containers/x/kill?signal=HUP HTTP/1.1\r\nHost: x\r\nX-A: multipart/x\r\n" +
+      "Content-Length: 1\r\n\r\nx",
+      false,
+    ],
     ["a form type without a body", kill("application/x-www-form-urlencoded", ""), false],
     [
       "a chunked form",
@@ -290,4 +301,49 @@ Deno.test("a form body is refused where a rule checked the query, and only a for
       }
     });
   }
+});
+
+Deno.test("a pipelined request is judged on its own fields, not on those of the one before", async (t) => {
+  const { parsePolicy } = await import("../../lib/policy/policy_loader.ts");
+  const { ROUTES } = await import("../../lib/routes/engine_routes.ts");
+  const policy = parsePolicy(
+    "profiles:\n  - name: app\n    rules:\n      - allow: ContainerKill\n        query: { signal: [SIGHUP] }\n",
+    "/etc/sp/policy.yaml",
+    ROUTES,
+    { listeners: ["0.0.0.0:2375"], forceAudit: false },
+  );
+  const send = async (remote: string, active: ActivePolicy, request: string) => {
+    const { config } = parseConfig({});
+    const pool = absentEngine();
+    const ctx: ProxyContext = {
+      active,
+      clients: null,
+      limits: config.limits,
+      logger: new Logger({ level: "debug", sink: new MemorySink() }),
+      pool,
+      shuttingDown: false,
+    };
+    const conn = new FakeConn(remote, request);
+    await new ClientConnection(conn as unknown as Deno.Conn, ctx, "0.0.0.0:2375").serve();
+    return conn.text.match(/HTTP\/1\.1 \d{3} [^\r]*/g);
+  };
+  await t.step("a form type in the request before is not this one's", async () => {
+    const statuses = await send(
+      "10.0.0.5",
+      new ActivePolicy(policy, routeMatcher()),
+      "GET /_ping HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nContent-Type: multipart/form-data\r\n\r\n" +
+        "POST /containers/x/kill?signal=HUP HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\n\r\nx",
+    );
+    assert.deepEqual(statuses, ["HTTP/1.1 403 Forbidden", "HTTP/1.1 502 Bad Gateway"]);
+  });
+  await t.step("a health header in the request before is not this one's", async () => {
+    const env = parseConfig({ PING: "0", VERSION: "0" }).config.policy;
+    const statuses = await send(
+      "127.0.0.1",
+      new ActivePolicy(env, routeMatcher()),
+      "GET /version HTTP/1.1\r\nHost: x\r\nX-A: 1\r\nX-Socket-Proxy-Healthcheck: 1\r\n\r\n" +
+        "GET /_ping HTTP/1.1\r\nHost: x\r\nX-B: 1\r\n\r\n",
+    );
+    assert.deepEqual(statuses, ["HTTP/1.1 403 Forbidden", "HTTP/1.1 403 Forbidden"]);
+  });
 });
