@@ -328,3 +328,62 @@ Deno.test("hostAccessWarnings() names the profiles that may create containers wi
   const closed = parseConfig({ CONTAINERS: "1", POST: "1", HOST_ACCESS: "0" }).config.policy;
   assert.deepEqual(hostAccessWarnings(closed, routeMatcher()), []);
 });
+
+Deno.test("describePolicy() joins several listeners and names, and shows each part of a scope alone", () => {
+  const small = parsePolicy(
+    `profiles:
+  - name: two
+    match: { listener: ["0.0.0.0:2375", "unix:/run/sp/a.sock"] }
+    CONTAINER_NAMES: [web, api]
+    EVENTS: 0
+    PING: 0
+    VERSION: 0
+    LIBPOD_PING: 0
+    LIBPOD_VERSION: 0
+  - name: owner
+    match: { source: 10.0.0.1 }
+    OWNER: team
+  - name: scrub
+    match: { source: 10.0.0.2 }
+    SCRUB_ENVS: 1
+    rules:
+      - allow: ContainerRestart
+        target: { labels: { a: b } }
+      - allow: ContainerRestart
+        target: { labels: { c: null } }
+`,
+    "/p.yaml",
+    ROUTES,
+    { listeners: ["0.0.0.0:2375", "unix:/run/sp/a.sock"], forceAudit: false },
+  );
+  const host = "  host:       HOST_ACCESS=0: creates may not reach the host unless allowed";
+  assert.deepEqual(describePolicy(small), [
+    "policy: /p.yaml, 3 profile(s), first match wins",
+    'profile "two" (line 2)',
+    "  clients:    listener 0.0.0.0:2375 or unix:/run/sp/a.sock",
+    "  mode:       enforce",
+    "  switches:   none",
+    host,
+    "  sees:       containers named web or api",
+    'profile "owner" (line 10)',
+    "  clients:    source 10.0.0.1",
+    "  mode:       enforce",
+    "  rules:      none: it allows nothing",
+    host,
+    "  sees:       objects owned by team",
+    'profile "scrub" (line 13)',
+    "  clients:    source 10.0.0.2",
+    "  mode:       enforce",
+    "  rules:      2",
+    "    rule 1 (ContainerRestart on containers with labels a=b, line 17): 1 route(s)",
+    "    rule 2 (ContainerRestart on containers with labels c, line 19): 1 route(s)",
+    host,
+    "  sees:       environment values scrubbed",
+    "any other client: nothing is allowed",
+  ]);
+  const client = { listener: "x", address: parseAddress("10.0.0.2"), container: null };
+  assert.equal(
+    explainRequest(small, routeMatcher(), client, "POST", "/containers/x/restart").lines.at(-1),
+    "  decision:   allowed only on containers with labels a=b, or labels c",
+  );
+});

@@ -8,7 +8,7 @@ const record = (fields: Record<string, unknown>) =>
   JSON.stringify({ msg: "request", decision: "allowed", ...fields });
 const header = (requests: number) => [
   `# Learned by socket-proxy learn on ${NOW.toISOString().slice(0, 10)} from ${requests} ` +
-  "requests: it allows exactly what the log shows.",
+  `request${requests === 1 ? "" : "s"}: it allows exactly what the log shows.`,
   "# Review it, run the proxy with it in audit mode (MODE=audit) for a while, then enforce it.",
   "version: 1",
   "profiles:",
@@ -234,5 +234,90 @@ Deno.test("learnPolicy() reads an unknown client as one address", () => {
   assert.ok(
     text.includes('  - name: unknown # 1 request\n    match:\n      source: "unknown"\n'),
     text,
+  );
+});
+
+Deno.test("learnPolicy() numbers a third profile of the same name, and reads addresses with long ports", () => {
+  const lines = [
+    record({ container: "a b", path: "/_ping", operation: "SystemPing" }),
+    record({ container: "a-b", path: "/_ping", operation: "SystemPing" }),
+    record({ container: "a/b", path: "/_ping", operation: "SystemPing" }),
+    record({
+      client: "10.3.3.3:40000",
+      path: "/images/create?fromImage=a*",
+      operation: "ImageCreate",
+    }),
+    record({
+      client: "10.3.3.3:40001",
+      path: "/images/create?fromImage=b",
+      operation: "ImageCreate",
+    }),
+    record({
+      client: "10.3.3.3:40001",
+      path: "/containers/x/restart",
+      operation: "ContainerRestart",
+    }),
+    JSON.stringify({
+      msg: "other",
+      decision: "allowed",
+      client: "9.9.9.9:1",
+      path: "/_ping",
+      operation: "SystemPing",
+    }),
+  ];
+  const result = learnPolicy(lines, ROUTES, NOW);
+  assert.equal(result.skipped, 1, "only request records count");
+  const ping = ["    rules:", "      - SystemPing # 1 request"];
+  assert.equal(
+    result.text,
+    [
+      ...header(6),
+      "  - name: a-b # 1 request",
+      "    match:",
+      '      container: { name: "a b" }',
+      ...ping,
+      "  - name: a-b-2 # 1 request",
+      "    match:",
+      '      container: { name: "a-b" }',
+      ...ping,
+      "  - name: a-b-3 # 1 request",
+      "    match:",
+      '      container: { name: "a/b" }',
+      ...ping,
+      "  - name: 10.3.3.3 # 3 requests",
+      "    match:",
+      '      source: "10.3.3.3"',
+      "    rules:",
+      "      - ContainerRestart # 1 request",
+      "      - ImageCreate # 2 requests",
+      "",
+    ].join("\n"),
+  );
+});
+
+Deno.test("learnPolicy() matches by listener only when the log shows several", () => {
+  const ping = (listener: string) =>
+    record({ client: "unix", listener, path: "/_ping", operation: "SystemPing" });
+  assert.equal(
+    learnPolicy([ping("unix:/run/a.sock"), ping("unix:/run/b.sock")], ROUTES, NOW).text,
+    [
+      ...header(2),
+      "  - name: unix-run-a.sock # 1 request",
+      "    match:",
+      '      listener: "unix:/run/a.sock"',
+      "    rules:",
+      "      - SystemPing # 1 request",
+      "  - name: unix-run-b.sock # 1 request",
+      "    match:",
+      '      listener: "unix:/run/b.sock"',
+      "    rules:",
+      "      - SystemPing # 1 request",
+      "",
+    ].join("\n"),
+  );
+  assert.equal(
+    learnPolicy([ping("unix:/run/a.sock")], ROUTES, NOW).text,
+    [...header(1), "  - name: unix # 1 request", "    rules:", "      - SystemPing # 1 request", ""]
+      .join("\n"),
   );
 });
