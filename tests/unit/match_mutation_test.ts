@@ -23,6 +23,8 @@ Deno.test("parseAddress() reads every IPv4 and IPv6 form, and nothing else", asy
     ["1..2.3", null],
     ["1.2.3.1000", null],
     ["[1.2.3.4]", [1, 2, 3, 4]],
+    ["[::1", null],
+    ["x::1]", null],
     ["", null],
     ["::", Array(16).fill(0)],
     ["::1", [...Array(15).fill(0), 1]],
@@ -84,6 +86,7 @@ Deno.test("parseCidr() reads ranges and says what is wrong with a bad one", asyn
   }
   const bad: [string, string][] = [
     ["x/8", 'Invalid address "x"'],
+    ["/8", 'Invalid address ""'],
     ["", 'Invalid address ""'],
     ["10.0.0.0/33", "Invalid prefix length /33 (want 0 to 32)"],
     ["::/129", "Invalid prefix length /129 (want 0 to 128)"],
@@ -152,6 +155,7 @@ Deno.test("cidrCovers() compares families, prefixes and networks", () => {
   assert.equal(covers("10.0.0.0/8", "10.0.0.0/8"), true);
   assert.equal(covers("10.0.0.0/8", "10.1.0.0/16"), true);
   assert.equal(covers("10.1.0.0/16", "10.0.0.0/8"), false);
+  assert.equal(covers("10.0.0.0/16", "10.0.0.0/8"), false);
   assert.equal(covers("10.0.0.0/8", "11.0.0.0/16"), false);
   assert.equal(covers("::/0", "10.0.0.0/8"), false);
   assert.equal(covers("0.0.0.0/0", "::/1"), false);
@@ -186,6 +190,8 @@ Deno.test("globs match * within a segment, ** across, and the rest literally", a
     ["a*", "a\nb", true],
     ["a**", "a\n/b", true],
     ["a*b*c", "aXbYc", true],
+    ["**b", "xc", false],
+    ["**b", "x/b", true],
   ];
   for (const [glob, value, expected] of cases) {
     await t.step(
