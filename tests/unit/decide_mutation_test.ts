@@ -108,6 +108,39 @@ Deno.test("rules that name nothing are refused with what was meant", async (t) =
     ],
     [{ allow: "Zzzzzzzzzzzz" }, 'Unknown operation "Zzzzzzzzzzzz"', null],
     [
+      { allow: "GET /containers/{id}json" },
+      "Route pattern param must fill a whole segment: /containers/{id}json",
+      null,
+    ],
+    [{ allow: "GET /a**" }, "** must fill a whole segment: /a**", null],
+    [
+      { allow: "GET /infox/{x}" },
+      '"GET /infox/{x}" matches no Docker Engine API route',
+      null,
+    ],
+    [
+      { allow: "xGET /containers/json" },
+      '"xGET /containers/json" is neither an operation (ContainerList, Container*) nor METHOD ' +
+      "/template (GET /containers/{id}/json, GET /containers/**)",
+      null,
+    ],
+    [
+      { allow: "GET /containers/json extra" },
+      '"GET /containers/json extra" is neither an operation (ContainerList, Container*) nor METHOD ' +
+      "/template (GET /containers/{id}/json, GET /containers/**)",
+      null,
+    ],
+    [
+      { allow: "ContainerLogs", query: { nope: null } },
+      'ContainerLogs has no query parameter "nope" (it has: follow, stdout, stderr, since, timestamps, tail, until)',
+      "query.nope",
+    ],
+    [
+      { allow: "*ContainerLogs", query: { since: false } },
+      "since is a string parameter: give a text or a list, not false",
+      "query.since",
+    ],
+    [
       { allow: "ContainerKill", query: { sig: ["HUP"] } },
       'ContainerKill has no query parameter "sig" (it has: signal)',
       "query.sig",
@@ -278,6 +311,12 @@ Deno.test("allowed decisions say what allowed them and what is left to check", (
   const switches = profile([], {
     switches: makeFlags({ ALLOW_RESTARTS: true, POST: true, CONTAINERS: true }),
   });
+  const switchesAndRule = profile([{ allow: "ContainerList", query: { all: false } }], {
+    switches: makeFlags({ CONTAINERS: true }),
+  });
+  const bySwitches = decideOn(switchesAndRule, "GET", "/containers/json?all=1");
+  assert.equal(bySwitches.reason, "CONTAINERS=1", "switches decide first; rules are not read");
+  assert.equal(bySwitches.readsQuery, false);
   assert.equal(decideOn(switches, "POST", "/containers/x/stop").reason, "ALLOW_RESTARTS=1");
   assert.equal(decideOn(switches, "POST", "/containers/x/create").operation, null);
   assert.equal(decideOn(switches, "POST", "/containers/create").reason, "POST=1 and CONTAINERS=1");
@@ -294,6 +333,12 @@ Deno.test("a denial by switches alone, and by rules and switches, reads as a sen
   assert.equal(decideOn(env, "POST", "/containers/create").reason, "needs POST=1 and CONTAINERS=1");
   const audit = decideOn(profile([], { mode: "audit" }), "GET", "/info");
   assert.deepEqual([audit.forward, audit.denied, audit.status], [true, true, 403]);
+});
+
+Deno.test("a request on no route reads no query", () => {
+  const decision = decideOn(profile(["Container*"]), "GET", "/nothing?a=1");
+  assert.equal(decision.readsQuery, false);
+  assert.equal(decision.targets, null);
 });
 
 Deno.test("route() answers a refused target with the error and nothing else", () => {
@@ -354,6 +399,18 @@ Deno.test("RouteCache memoizes per method, target and upgrade, within bounds", (
   );
   for (let i = 0; i < 1100; i++) cache.route("GET", `/_ping?${i}`, false);
   assert.notEqual(cache.route("GET", "/_ping", false), first, "a full cache starts over");
+  const full = new RouteCache(p, routeMatcher());
+  const oldest = full.route("GET", "/_ping?0", false);
+  for (let i = 1; i < 1024; i++) full.route("GET", `/_ping?${i}`, false);
+  full.route("GET", "/_ping?1024", false);
+  assert.notEqual(full.route("GET", "/_ping?0", false), oldest, "the 1025th entry starts over");
+  const split = new RouteCache(p, routeMatcher());
+  assert.equal(split.route("GET", "/_ping", false).error, null);
+  assert.equal(
+    split.route("GE", "T/_ping", false).error,
+    "Request target must start with /",
+    "method and target are kept apart",
+  );
   const fresh = new RouteCache(p, routeMatcher());
   const kept = fresh.route("GET", "/_ping?0", false);
   for (let i = 1; i < 1023; i++) fresh.route("GET", `/_ping?${i}`, false);

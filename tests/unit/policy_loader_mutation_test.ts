@@ -36,6 +36,10 @@ const load = (text: string, options = OPTIONS) => parsePolicy(text, "/p.yaml", R
 
 Deno.test("a policy file that cannot be used is refused with the file, the line and why", async (t) => {
   const cases: [string, string][] = [
+    [
+      "profiles:\n  - name: a\n    rules:\n      - GET /containers/{id}json\n",
+      "/p.yaml:4: Route pattern param must fill a whole segment: /containers/{id}json",
+    ],
     ["", "/p.yaml: The policy must be a map, not nothing"],
     ["[]", "/p.yaml:1: The policy must be a map, not a list"],
     ["- a", "/p.yaml:1: The policy must be a map, not a list"],
