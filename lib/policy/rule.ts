@@ -137,9 +137,14 @@ export function compileRule(
         );
       }
     }
-    const labels = Object.entries(spec.target.labels).map(([key, value]) =>
-      parseLabelMatcher(value === null ? key : `${key}=${value}`)
-    );
+    let labels: LabelMatcher[];
+    try {
+      labels = Object.entries(spec.target.labels).map(([key, value]) =>
+        parseLabelMatcher(value === null ? key : `${key}=${value}`)
+      );
+    } catch (error) {
+      throw new RuleError((error as Error).message, "target"); // an empty label name
+    }
     if (labels.length === 0) throw new RuleError("target.labels is empty", "target");
     target = { labels, text: `labels ${labels.map(formatLabelMatcher).join(", ")}` };
   }
