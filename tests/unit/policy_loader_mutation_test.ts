@@ -37,6 +37,35 @@ const load = (text: string, options = OPTIONS) => parsePolicy(text, "/p.yaml", R
 Deno.test("a policy file that cannot be used is refused with the file, the line and why", async (t) => {
   const cases: [string, string][] = [
     [
+      "profiles:\n  - name: a\n    rules:\n      - allow: ContainerRestart\n        target: { labels: { '': x } }\n",
+      '/p.yaml:5: Invalid label selector "=x" (want key or key=value)',
+    ],
+    [
+      "FOO: 1\nprofiles: []\n",
+      '/p.yaml:1: Unknown key "FOO" in the policy (valid: version, mode, profiles)',
+    ],
+    [
+      "profiles:\n  - name: a\n    xFOO: 1\n",
+      '/p.yaml:3: Unknown key "xFOO" in a profile (valid: name, match, mode, rules)',
+    ],
+    [
+      "profiles:\n  - name: a\n    FOOx: 1\n",
+      '/p.yaml:3: Unknown key "FOOx" in a profile (valid: name, match, mode, rules)',
+    ],
+    [
+      "profiles:\n  - name: a\n    match: { container: { name: '' } }\n",
+      '/p.yaml:3: container name must be a text, not string ""',
+    ],
+    [
+      "profiles:\n  - name: a\n    match: { container: { labels: '' } }\n",
+      '/p.yaml:3: container labels must be a text, not string ""',
+    ],
+    ["profiles:\n  - name: a\n    rules: [3]\n", "/p.yaml:3: A rule must be a text, not number 3"],
+    [
+      "profiles:\n  - name: a\n    rules:\n      - allow: ContainerKill\n        query: { signal: [HUP, 1] }\n",
+      "/p.yaml:5: query.signal must be true, false, null, a text or a list of texts",
+    ],
+    [
       "profiles:\n  - name: a\n    rules:\n      - GET /containers/{id}json\n",
       "/p.yaml:4: Route pattern param must fill a whole segment: /containers/{id}json",
     ],
@@ -561,6 +590,18 @@ Deno.test("shadows() holds only when every client of the later profile fits the 
     ],
     ["no labels after some", "{ container: { labels: [x] } }", "{ container: { name: a } }", false],
     [
+      "one of two name globs",
+      "{ container: { name: ['a*', 'b*'] } }",
+      "{ container: { name: ab } }",
+      true,
+    ],
+    [
+      "the same key-only label",
+      "{ container: { labels: [x] } }",
+      "{ container: { labels: [x] } }",
+      true,
+    ],
+    [
       "listener and source",
       "{ listener: '0.0.0.0:2375', source: 10.0.0.0/8 }",
       "{ listener: '0.0.0.0:2375', source: 10.0.0.1 }",
@@ -726,5 +767,37 @@ Deno.test("policy documents keep each value's line", () => {
     assert.equal(error.line, 2);
     assert.match(error.message, /^Invalid YAML: [^\n]+$/);
     return true;
+  });
+});
+
+Deno.test("names are trimmed, a container name loses only a leading slash, and target labels keep their values", () => {
+  const policy = load(
+    "profiles:\n  - name: ' a '\n    match: { container: { name: 'x/y' }, source: [10.0.0.1, 10.0.0.2] }\n" +
+      "    CONTAINER_NAMES: [/web, a/b]\n    rules:\n      - allow: ContainerRestart\n" +
+      "        target: { labels: { a: 1, b: null, c: true } }\n",
+  );
+  const [profile] = policy.profiles;
+  assert.equal(profile.name, "a");
+  assert.equal(profile.mode, "enforce", "enforce unless the file says otherwise");
+  assert.deepEqual(profile.match?.containerNames?.map((glob) => glob.text), ["x/y"]);
+  assert.deepEqual(profile.scope.containerNames?.map((glob) => glob.text), ["web", "a/b"]);
+  assert.equal(profile.rules[0].target?.text, "labels a=1, b, c=true");
+  const second = { listener: "", address: parseAddress("10.0.0.2"), container: null };
+  assert.equal(clientMatches({ ...profile.match!, containerNames: null }, second), true);
+});
+
+Deno.test("profile settings name the setting in errors and leave out what is not given", () => {
+  assert.deepEqual(parseProfileSettings({}, true).scope, UNSCOPED);
+  assert.throws(() => parseProfileSettings({ CONTAINER_NAMES: 3 }, true), {
+    message: "Invalid value for CONTAINER_NAMES: 3 (want a comma-separated text or a list)",
+  });
+});
+
+Deno.test("policy documents refuse keys that are not plain strings and maps that hold themselves", () => {
+  for (const text of [": x\n", "1: a\n"]) {
+    assert.throws(() => parseDocumentTree(text), { message: "Map keys must be plain strings" });
+  }
+  assert.throws(() => parseDocumentTree("a: &x\n  b: *x\n"), {
+    message: "A YAML alias refers to itself",
   });
 });
