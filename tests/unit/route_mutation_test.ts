@@ -5,7 +5,7 @@
  * against the mutants `deno task mutate routes` showed surviving.
  */
 import assert from "node:assert/strict";
-import { routeSpec } from "../../lib/routes/route.ts";
+import { PARAM_TYPE_CODES, routeSpec } from "../../lib/routes/route.ts";
 import {
   operationsMatching,
   RouteMatcher,
@@ -86,6 +86,14 @@ Deno.test("routeSpec() builds routes from table rows, and refuses bad rows", () 
   assert.equal(libpod.source, "podman");
   assert.equal("since" in libpod, false);
   assert.equal("until" in libpod, false);
+  assert.equal(routeSpec("r", "X", "GET /").source, "router");
+  for (const [type, code] of Object.entries(PARAM_TYPE_CODES)) {
+    assert.equal(
+      routeSpec("s", "X", "GET /", `p:${code}`).query.p,
+      type,
+      "the codes the generator writes",
+    );
+  }
   assert.equal(routeSpec("r", "X", "GET /libpod").api, "libpod");
   assert.equal(routeSpec("r", "X", "GET /libpodx").api, "docker");
   assert.equal(routeSpec("r", "X", "GET /x/libpod/y").api, "docker");
