@@ -329,6 +329,16 @@ Deno.test("a denial by switches alone, and by rules and switches, reads as a sen
     'is not allowed for profile "app": no rule allows SystemInfo (add SystemInfo to its rules); ' +
       "its switches would need INFO=1",
   );
+  assert.equal(
+    decideOn(
+      profile([], { switches: makeFlags({ CONTAINERS: true }) }),
+      "POST",
+      "/libpod/kube/play",
+    )
+      .reason,
+    'is not allowed for profile "app": no rule allows LibpodKubePlay (add LibpodKubePlay to its ' +
+      "rules); no switch can allow it",
+  );
   const env = profile([], { file: null, switches: makeFlags() });
   assert.equal(decideOn(env, "POST", "/containers/create").reason, "needs POST=1 and CONTAINERS=1");
   const audit = decideOn(profile([], { mode: "audit" }), "GET", "/info");
