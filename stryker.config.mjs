@@ -93,7 +93,7 @@ export const GROUPS = {
   },
   commands: {
     mutate: ["lib/policy/learn.ts", "lib/policy/explain.ts"],
-    tests: ["tests/unit/learn_test.ts", "tests/unit/explain_test.ts"],
+    tests: ["tests/unit/learn_mutation_test.ts", "tests/unit/explain_mutation_test.ts"],
   },
   routes: {
     mutate: ["lib/routes/route_matcher.ts", "lib/routes/route_template.ts", "lib/routes/route.ts"],
@@ -106,7 +106,7 @@ export const GROUPS = {
       "lib/proxy_connection.ts:260-267",
       "lib/proxy_connection.ts:828-838",
     ],
-    tests: ["tests/unit/proxy_connection_test.ts"],
+    tests: ["tests/unit/proxy_connection_mutation_test.ts"],
   },
   // Written by others as this is set up: the globs take their modules and
   // tests in as they land.
@@ -115,7 +115,7 @@ export const GROUPS = {
     tests: [
       "tests/unit/admission*_test.ts",
       "tests/unit/policy_loader_mutation_test.ts",
-      "tests/unit/explain_test.ts",
+      "tests/unit/explain_mutation_test.ts",
     ],
   },
   scoping: {
@@ -123,7 +123,7 @@ export const GROUPS = {
     tests: [
       "tests/unit/scop*_test.ts",
       "tests/unit/policy_loader_mutation_test.ts",
-      "tests/unit/explain_test.ts",
+      "tests/unit/explain_mutation_test.ts",
     ],
   },
 };
