@@ -166,6 +166,11 @@ Deno.test("rules that name nothing are refused with what was meant", async (t) =
       "target",
     ],
     [{ allow: "ContainerRestart", target: { labels: {} } }, "target.labels is empty", "target"],
+    [
+      { allow: "ContainerRestart", target: { labels: { "": "x" } } },
+      'Invalid label selector "=x" (want key or key=value)',
+      "target",
+    ],
   ];
   for (const [spec, message, key] of cases) {
     await t.step(message, () => assert.deepEqual(ruleError(spec), { message, key }));
