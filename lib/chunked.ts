@@ -126,6 +126,8 @@ export class ChunkedDecoder {
             this.#state = END_LF;
           } else if (b === 32 || b === 9 || b === 10) {
             this.#fail("Malformed trailer");
+          } else if (b < 0x20 || b === 0x7f) {
+            this.#fail("Control byte in trailer");
           } else {
             this.#state = TRAILER;
           }

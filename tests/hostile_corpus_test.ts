@@ -7,6 +7,7 @@ import assert from "node:assert/strict";
 import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";
 import { RawClient } from "./helpers/raw_client.ts";
+import { within } from "./helpers/deadline.ts";
 
 interface Case {
   name: string;
@@ -768,16 +769,24 @@ async function runCase(c: Case): Promise<void> {
     const client = await RawClient.connect(port);
     await client.write(latin1(c.send));
     for (const status of c.statuses) {
-      const response = await client.readResponse();
+      const response = await within(client.readResponse(), "an answer");
       assert.equal(response?.status, status, `answers ${c.statuses.join(", ")}`);
       if (status >= 400) assert.ok(JSON.parse(response!.text).message, "a Docker error body");
     }
     if (close) {
-      assert.equal((await client.readToEnd()).length, 0, "nothing after the last answer");
+      assert.equal(
+        (await within(client.readToEnd(), "the end of the connection")).length,
+        0,
+        "nothing after the last answer",
+      );
     } else {
       // The connection is still in step: a probe gets its own answer.
       await client.write(get("/_ping"));
-      assert.equal((await client.readResponse())?.status, 200, "the probe is answered next");
+      assert.equal(
+        (await within(client.readResponse(), "an answer"))?.status,
+        200,
+        "the probe is answered next",
+      );
     }
     client.close();
   }, { engine });

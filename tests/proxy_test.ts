@@ -7,6 +7,7 @@ import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";
 import type { ProxyServer } from "../lib/server.ts";
 import { RawClient } from "./helpers/raw_client.ts";
+import { within } from "./helpers/deadline.ts";
 
 const decoder = new TextDecoder();
 const text = (bytes: Uint8Array) => decoder.decode(bytes);
@@ -19,7 +20,7 @@ Deno.test("the proxy forwards the canonical request, with Host set and hop-by-ho
       "GET /v1.41/%63ontainers/json?all=1 HTTP/1.1\r\nHost: proxy:2375\r\nUser-Agent: t\r\n" +
         "Connection: keep-alive, X-Hop\r\nX-Hop: secret\r\nKeep-Alive: 5\r\nTE: trailers\r\n\r\n",
     );
-    const response = await client.readResponse();
+    const response = await within(client.readResponse(), "an answer");
     assert.equal(response?.status, 200);
     assert.deepEqual(JSON.parse(response!.text), {
       method: "GET",
@@ -38,7 +39,7 @@ Deno.test("the proxy serves keep-alive requests over one pooled engine connectio
     const client = await RawClient.connect(port);
     for (let i = 0; i < 5; i++) {
       await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
-      const response = await client.readResponse();
+      const response = await within(client.readResponse(), "an answer");
       assert.equal(response?.text, "OK");
     }
     assert.equal(engine.requests.length, 5);
@@ -55,14 +56,14 @@ Deno.test("the proxy decides every pipelined request on its own", async () => {
         "GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n" +
         "HEAD /_ping HTTP/1.1\r\nHost: x\r\n\r\n",
     );
-    assert.equal((await client.readResponse())?.status, 200);
-    const denied = await client.readResponse();
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
+    const denied = await within(client.readResponse(), "an answer");
     assert.equal(denied?.status, 403);
     assert.match(
       denied!.text,
       /Forbidden by socket-proxy: GET \/containers\/json \(ContainerList\) needs CONTAINERS=1/,
     );
-    assert.equal((await client.readResponse({ head: true }))?.status, 200);
+    assert.equal((await within(client.readResponse({ head: true }), "an answer"))?.status, 200);
     assert.deepEqual(engine.requests.map((r) => `${r.method} ${r.target}`), [
       "GET /_ping",
       "HEAD /_ping",
@@ -73,13 +74,13 @@ Deno.test("the proxy decides every pipelined request on its own", async () => {
 
 Deno.test("a denial is Docker's error body with a 403", async () => {
   await withProxy({}, async ({ port, engine, logText }) => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1.41/containers/create`, {
-      method: "POST",
-      body: "{}",
-    });
+    const response = await within(
+      fetch(`http://127.0.0.1:${port}/v1.41/containers/create`, { method: "POST", body: "{}" }),
+      "an answer",
+    );
     assert.equal(response.status, 403);
     assert.equal(response.headers.get("content-type"), "application/json");
-    assert.deepEqual(await response.json(), {
+    assert.deepEqual(await within(response.json(), "the body"), {
       message:
         "Forbidden by socket-proxy: POST /v1.41/containers/create (ContainerCreate) needs POST=1 and CONTAINERS=1",
     });
@@ -93,8 +94,8 @@ Deno.test("a denial is Docker's error body with a 403", async () => {
 
 Deno.test("the proxy logs one line per request at info", async () => {
   await withProxy({}, async ({ port, logText }) => {
-    const response = await fetch(`http://127.0.0.1:${port}/v1.47/_ping`);
-    assert.equal(await response.text(), "OK");
+    const response = await within(fetch(`http://127.0.0.1:${port}/v1.47/_ping`), "an answer");
+    assert.equal(await within(response.text(), "the body"), "OK");
     assert.match(
       logText(),
       /info 127\.0\.0\.1:\d+ GET \/v1\.47\/_ping \(SystemPing\) allowed 200 \d+B [\d.]+ms\n/,
@@ -109,7 +110,7 @@ Deno.test("the proxy re-frames a chunked request body canonically", async () => 
       "POST /build HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n" +
         "5;ext=1\r\nhello\r\n6\r\n world\r\n0\r\nX-Trailer: dropped\r\n\r\n",
     );
-    assert.equal((await client.readResponse())?.status, 200);
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
     assert.equal(
       text(engine.requests[0].raw),
       "POST /build HTTP/1.1\r\nHost: docker\r\nTransfer-Encoding: chunked\r\n\r\n" +
@@ -125,9 +126,9 @@ Deno.test("the proxy answers Expect: 100-continue itself and then forwards the b
     await client.write(
       "POST /containers/create HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: 2\r\n\r\n",
     );
-    assert.equal((await client.readResponse())?.status, 100);
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 100);
     await client.write("{}");
-    assert.equal((await client.readResponse())?.status, 200);
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
     assert.equal(
       text(engine.requests[0].raw),
       "POST /containers/create HTTP/1.1\r\nHost: docker\r\nContent-Length: 2\r\n\r\n{}",
@@ -141,10 +142,10 @@ Deno.test("the proxy streams large bodies both ways", async () => {
     const size = 20 * 1024 * 1024;
     const upload = new Uint8Array(size);
     for (let i = 0; i < size; i += 4096) upload[i] = i % 251;
-    const response = await fetch(`http://127.0.0.1:${port}/images/load`, {
-      method: "POST",
-      body: upload,
-    });
+    const response = await within(
+      fetch(`http://127.0.0.1:${port}/images/load`, { method: "POST", body: upload }),
+      "an answer to the upload",
+    );
     assert.equal(response.status, 200);
     await response.body?.cancel();
     assert.equal(engine.requests[0].body.length, size);
@@ -155,9 +156,9 @@ Deno.test("the proxy streams large bodies both ways", async () => {
         `/images/x/get?fake=chunked&size=${size}`,
       ]
     ) {
-      const download = await fetch(`http://127.0.0.1:${port}${path}`);
+      const download = await within(fetch(`http://127.0.0.1:${port}${path}`), "an answer");
       assert.equal(download.status, 200);
-      const body = new Uint8Array(await download.arrayBuffer());
+      const body = new Uint8Array(await within(download.arrayBuffer(), "the download", 30_000));
       assert.equal(body.length, size, path);
       assert.ok(body.every((b) => b === 120), path);
     }
@@ -174,7 +175,7 @@ Deno.test("a tunnel relays both ways, forwards early bytes first and half-closes
     );
     await client.write("late");
     client.closeWrite(); // like `docker exec` without -i
-    const all = text(await client.readToEnd());
+    const all = text(await within(client.readToEnd(), "the end of the connection"));
     assert.match(all, /^HTTP\/1\.1 101 UPGRADED\r\n/);
     assert.match(all, /\r\nUpgrade: tcp\r\n/);
     // The engine's greeting, the echo of both writes, then its own end after our EOF.
@@ -192,14 +193,14 @@ Deno.test("a 200 raw-stream answer becomes a tunnel too", async () => {
       "POST /containers/abc/attach?fake=raw200 HTTP/1.1\r\nHost: x\r\nContent-Length: 0\r\n\r\n",
     );
     const head = new Uint8Array(4096);
-    const n = await client.conn.read(head);
+    const n = await within(client.conn.read(head), "bytes from the proxy");
     assert.equal(
       text(head.subarray(0, n ?? 0)),
       "HTTP/1.1 200 OK\r\nContent-Type: application/vnd.docker.raw-stream\r\n\r\n",
     );
     await client.write("ping");
     client.closeWrite();
-    assert.equal(text(await client.readToEnd()), "pingbye");
+    assert.equal(text(await within(client.readToEnd(), "the end of the connection")), "pingbye");
     client.close();
   });
 });
@@ -211,8 +212,8 @@ Deno.test("an upgrade the engine does not accept leaves the connection in HTTP",
       "GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: websocket\r\n\r\n" +
         "GET /containers/json HTTP/1.1\r\nHost: x\r\n\r\n",
     );
-    assert.equal((await client.readResponse())?.status, 200);
-    assert.equal((await client.readResponse())?.status, 403);
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 403);
     assert.equal(engine.requests.length, 1);
     assert.equal(
       text(engine.requests[0].raw),
@@ -227,11 +228,11 @@ Deno.test("a stream outlives the idle and header timeouts", async () => {
     const stream = await RawClient.connect(port);
     await stream.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
     // Read the head and the first chunk.
-    const first = await stream.conn.read(new Uint8Array(4096));
+    const first = await within(stream.conn.read(new Uint8Array(4096)), "bytes from the proxy");
     assert.ok(first !== null && first > 0);
     // An idle connection opened after the stream is closed by the idle timeout...
     const idle = await RawClient.connect(port);
-    assert.equal(await idle.closedByPeer(), true);
+    assert.equal(await within(idle.closedByPeer(), "the proxy closing the connection"), true);
     // ...while the stream, idle for longer, is still open at both ends.
     assert.equal(engine.open, 1);
     stream.close();
@@ -245,7 +246,7 @@ Deno.test("a client leaving a stream closes the engine side", async () => {
     for (let i = 0; i < 20; i++) {
       const client = await RawClient.connect(port);
       await client.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
-      await client.conn.read(new Uint8Array(4096));
+      await within(client.conn.read(new Uint8Array(4096)), "bytes from the proxy");
       client.close();
     }
     await engine.until(() => engine.open === 0);
@@ -260,7 +261,9 @@ Deno.test("a client leaving a tunnel closes the engine side", async () => {
         "POST /exec/abc/start?fake=hijack HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n" +
           "Content-Length: 0\r\n\r\n",
       );
-      assert.ok((await client.conn.read(new Uint8Array(4096))) !== null);
+      assert.ok(
+        (await within(client.conn.read(new Uint8Array(4096)), "bytes from the proxy")) !== null,
+      );
       client.close();
     }
     await engine.until(() => engine.open === 0);
@@ -284,18 +287,18 @@ Deno.test("the proxy answers 502 naming the socket while the engine is away, and
   const socketPath = `${dir}/engine.sock`;
   const placeholder = await FakeEngine.start();
   await withProxy({}, async ({ port }) => {
-    const down = await fetch(`http://127.0.0.1:${port}/_ping`);
+    const down = await within(fetch(`http://127.0.0.1:${port}/_ping`), "an answer");
     assert.equal(down.status, 502);
-    const body = await down.json();
+    const body = await within(down.json(), "the body");
     assert.match(
       body.message,
       new RegExp(`Cannot connect to the Docker daemon at unix://${socketPath}`),
     );
     const engine = await FakeEngine.start(socketPath);
     try {
-      const up = await fetch(`http://127.0.0.1:${port}/_ping`);
+      const up = await within(fetch(`http://127.0.0.1:${port}/_ping`), "an answer");
       assert.equal(up.status, 200);
-      assert.equal(await up.text(), "OK");
+      assert.equal(await within(up.text(), "the body"), "OK");
     } finally {
       await engine.close();
     }
@@ -309,10 +312,10 @@ Deno.test("past MAX_CONNECTIONS the proxy answers 503", async () => {
     // Make sure both are accepted and served before the third arrives.
     for (const client of [a, b]) {
       await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
-      assert.equal((await client.readResponse())?.status, 200);
+      assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
     }
     const c = await RawClient.connect(port);
-    const refused = await c.readResponse();
+    const refused = await within(c.readResponse(), "an answer");
     assert.equal(refused?.status, 503);
     assert.match(refused!.text, /Too many connections/);
     a.close();
@@ -325,9 +328,9 @@ Deno.test("a request head that takes too long is answered 408 and closed", async
   await withProxy({ HEADER_TIMEOUT: "200ms" }, async ({ port, engine }) => {
     const client = await RawClient.connect(port);
     await client.write("GET /_ping HTTP/1.1\r\nHo");
-    const response = await client.readResponse();
+    const response = await within(client.readResponse(), "an answer");
     assert.equal(response?.status, 408);
-    assert.equal(await client.closedByPeer(), true);
+    assert.equal(await within(client.closedByPeer(), "the proxy closing the connection"), true);
     assert.equal(engine.requests.length, 0);
     client.close();
   });
@@ -337,9 +340,9 @@ Deno.test("an idle keep-alive connection is closed after IDLE_TIMEOUT", async ()
   await withProxy({ IDLE_TIMEOUT: "200ms" }, async ({ port }) => {
     const client = await RawClient.connect(port);
     await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert.equal((await client.readResponse())?.status, 200);
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
     const started = Date.now();
-    assert.equal(await client.closedByPeer(), true);
+    assert.equal(await within(client.closedByPeer(), "the proxy closing the connection"), true);
     assert.ok(Date.now() - started < 5000);
     client.close();
   });
@@ -352,8 +355,8 @@ Deno.test("500 clients sending half a request do not delay a good /_ping beyond 
       slow.map((client) => client.write("GET /_ping HTTP/1.1\r\nHost: x\r\nX-Slow: ")),
     );
     const started = performance.now();
-    const response = await fetch(`http://127.0.0.1:${port}/_ping`);
-    assert.equal(await response.text(), "OK");
+    const response = await within(fetch(`http://127.0.0.1:${port}/_ping`), "an answer");
+    assert.equal(await within(response.text(), "the body"), "OK");
     const elapsed = performance.now() - started;
     assert.ok(elapsed < 1000, `took ${elapsed}ms`);
     for (const client of slow) client.close();
@@ -367,18 +370,18 @@ Deno.test("shutdown lets a request in flight finish and closes streams at once",
     await inFlight.write("GET /events?fake=hold HTTP/1.1\r\nHost: x\r\n\r\n");
     const stream = await RawClient.connect(port);
     await stream.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
-    await stream.conn.read(new Uint8Array(4096));
+    await within(stream.conn.read(new Uint8Array(4096)), "bytes from the proxy");
     const idle = await RawClient.connect(port);
     await engine.until(() => engine.requests.length === 2);
     const stopping = server.shutdown();
     // The stream and the idle connection close without waiting for the grace period.
-    await stream.readToEnd();
-    assert.equal(await idle.closedByPeer(), true);
+    await within(stream.readToEnd(), "the end of the connection");
+    assert.equal(await within(idle.closedByPeer(), "the proxy closing the connection"), true);
     // New connections are refused.
     await assert.rejects(() => Deno.connect({ hostname: "127.0.0.1", port }));
     // The request in flight still gets its answer, with Connection: close.
     release();
-    const response = await inFlight.readResponse();
+    const response = await within(inFlight.readResponse(), "an answer");
     assert.equal(response?.status, 200);
     assert.equal(response?.headers.connection, "close");
     await stopping;
@@ -408,7 +411,7 @@ Deno.test("after 10,000 aborted streams the proxy's memory is back to baseline",
         await Promise.all(Array.from({ length: 50 }, async () => {
           const client = await RawClient.connect(port);
           await client.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
-          await client.conn.read(new Uint8Array(4096));
+          await within(client.conn.read(new Uint8Array(4096)), "bytes from the proxy");
           client.close();
         }));
       }
@@ -431,7 +434,9 @@ Deno.test("a [::] listener is dual-stack: IPv4 and IPv6 clients both get through
       await conn.write(
         new TextEncoder().encode("GET /_ping HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"),
       );
-      const answer = new TextDecoder().decode(await new Response(conn.readable).arrayBuffer());
+      const answer = new TextDecoder().decode(
+        await within(new Response(conn.readable).arrayBuffer(), "an answer"),
+      );
       assert.match(answer, /^HTTP\/1\.1 200 OK/, hostname);
     }
     // IPv4 clients are logged as IPv4, not as IPv4-mapped IPv6.
@@ -458,7 +463,7 @@ async function afterEngineRestart(
     await withProxy(env, async ({ port, server }) => {
       const client = await RawClient.connect(port);
       await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
-      assert.equal((await client.readResponse())?.status, 200);
+      assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
       assert.equal(server.pool.idleCount, 1);
       await first.close();
       await Deno.remove(socketPath).catch(() => {});
@@ -477,7 +482,7 @@ async function afterEngineRestart(
 Deno.test("the proxy retries a stale pooled connection after an engine restart", async () => {
   await afterEngineRestart({}, async ({ engine, client }) => {
     await client.write("GET /_ping HTTP/1.1\r\nHost: x\r\n\r\n");
-    assert.equal((await client.readResponse())?.status, 200);
+    assert.equal((await within(client.readResponse(), "an answer"))?.status, 200);
     assert.equal(engine.requests.length, 1);
   });
 });
@@ -488,13 +493,13 @@ Deno.test("a stale pooled connection is not retried for a POST, which may have b
     async ({ port, server, engine, client }) => {
       const create = "POST /containers/create HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\n{}";
       await client.write(create);
-      assert.equal((await client.readResponse())?.status, 502);
+      assert.equal((await within(client.readResponse(), "an answer"))?.status, 502);
       assert.equal(engine.requests.length, 0, "nothing was sent twice");
       assert.equal(server.pool.idleCount, 0, "the stale pool is dropped");
       // The next one goes through on a fresh engine connection.
       const again = await RawClient.connect(port);
       await again.write(create);
-      assert.equal((await again.readResponse())?.status, 200);
+      assert.equal((await within(again.readResponse(), "an answer"))?.status, 200);
       again.close();
     },
   );
@@ -513,9 +518,12 @@ Deno.test("a malformed answer from the engine is a 502", async () => {
   })();
   const placeholder = await FakeEngine.start();
   await withProxy({}, async ({ port }) => {
-    const response = await fetch(`http://127.0.0.1:${port}/_ping`);
+    const response = await within(fetch(`http://127.0.0.1:${port}/_ping`), "an answer");
     assert.equal(response.status, 502);
-    assert.match((await response.json()).message, /Bad response from the Docker daemon/);
+    assert.match(
+      (await within(response.json(), "the body")).message,
+      /Bad response from the Docker daemon/,
+    );
   }, { engine: placeholder, socketPath: path });
   listener.close();
   await serving.catch(() => {});
@@ -527,7 +535,7 @@ Deno.test("a client pipelining megabytes during a stream is closed, not buffered
     async ({ port, engine }) => {
       const client = await RawClient.connect(port);
       await client.write("GET /events?fake=stream HTTP/1.1\r\nHost: x\r\n\r\n");
-      await client.conn.read(new Uint8Array(4096));
+      await within(client.conn.read(new Uint8Array(4096)), "bytes from the proxy");
       const flood = new Uint8Array(64 * 1024).fill(65);
       let written = 0;
       try {

@@ -25,13 +25,14 @@ function parseIpv6(text: string): Uint8Array | null {
   const halves = text.split("::");
   if (halves.length > 2) return null;
   const words: number[][] = [];
-  for (const half of halves) {
+  for (const [h, half] of halves.entries()) {
     const group: number[] = [];
     if (half !== "") {
       const parts = half.split(":");
       for (let i = 0; i < parts.length; i++) {
         const part = parts[i];
-        if (i === parts.length - 1 && part.includes(".")) {
+        // An embedded IPv4 address can only be the last 32 bits.
+        if (h === halves.length - 1 && i === parts.length - 1 && part.includes(".")) {
           const v4 = parseIpv4(part);
           if (v4 === null) return null;
           group.push(v4[0] << 8 | v4[1], v4[2] << 8 | v4[3]);

@@ -159,9 +159,11 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
       ...(failures.length > 0
         ? failures
         : [`no rule allows ${operation}${covered ? "" : ` (add ${operation} to its rules)`}`]),
-      ...(profile.switches !== null
-        ? [`its switches would need ${switchReason.replace(/^needs /, "")}`]
-        : []),
+      ...(profile.switches === null
+        ? []
+        : switchReason.startsWith("needs ")
+        ? [`its switches would need ${switchReason.slice(6)}`]
+        : ["no switch can allow it"]),
     ].join("; ");
   const audit = profile.mode === "audit";
   return {

@@ -142,7 +142,7 @@ export function learnPolicy(
   const byOperation = new Map(routes.map((route) => [route.operation, route]));
   const out = [
     `# Learned by socket-proxy learn on ${now.toISOString().slice(0, 10)} from ${records.length} ` +
-    "requests: it allows exactly what the log shows.",
+    `request${records.length === 1 ? "" : "s"}: it allows exactly what the log shows.`,
     "# Review it, run the proxy with it in audit mode (MODE=audit) for a while, then enforce it.",
     "version: 1",
     "profiles:",

@@ -60,7 +60,12 @@ export function resolveAllow(routes: readonly RouteSpec[], allow: string): numbe
   const text = allow.trim();
   const form = METHOD.exec(text);
   if (form !== null) {
-    const found = routesMatchingTemplate(routes, form[1], form[2]);
+    let found: number[];
+    try {
+      found = routesMatchingTemplate(routes, form[1], form[2]);
+    } catch (error) {
+      throw new RuleError((error as Error).message); // a malformed pattern
+    }
     if (found.length > 0) return found;
     // Suggest by shape: parameter names differ (`{id}` and `{name:.*}`).
     const shape = (template: string) => template.replace(/\{[^}]*\}/g, "{}");
@@ -135,9 +140,14 @@ export function compileRule(
         );
       }
     }
-    const labels = Object.entries(spec.target.labels).map(([key, value]) =>
-      parseLabelMatcher(value === null ? key : `${key}=${value}`)
-    );
+    let labels: LabelMatcher[];
+    try {
+      labels = Object.entries(spec.target.labels).map(([key, value]) =>
+        parseLabelMatcher(value === null ? key : `${key}=${value}`)
+      );
+    } catch (error) {
+      throw new RuleError((error as Error).message, "target"); // an empty label name
+    }
     if (labels.length === 0) throw new RuleError("target.labels is empty", "target");
     target = { labels, text: `labels ${labels.map(formatLabelMatcher).join(", ")}` };
   }
