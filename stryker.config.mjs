@@ -100,30 +100,73 @@ export const GROUPS = {
     tests: ["tests/unit/route_matcher_test.ts", "tests/unit/route_mutation_test.ts"],
   },
   pipeline: {
-    // The parts of the I/O module that decide: who is local, form bodies, fields.
-    mutate: [
-      "lib/proxy_connection.ts:92-122",
-      "lib/proxy_connection.ts:260-267",
-      "lib/proxy_connection.ts:828-838",
-    ],
+    // The parts of the I/O modules that decide: who is local, form bodies,
+    // fields, and the pipeline's steps from the health answer to the form body.
+    mutate: ["lib/request_facts.ts", "lib/proxy_connection.ts:220-243"],
     tests: ["tests/unit/proxy_connection_mutation_test.ts"],
   },
-  // Written by others as this is set up: the globs take their modules and
-  // tests in as they land.
-  admission: {
-    mutate: ["lib/admission/**/*.ts"],
+  // Admission, by stage: Go's JSON decoding, the container checks, libpod's
+  // and kube's bodies, and the other operations. Every admission test goes
+  // through admit(), so each group runs the tests that reach its modules.
+  admission_json: {
+    mutate: ["lib/admission/go_json.ts", "lib/admission/go_fields.ts"],
     tests: [
-      "tests/unit/admission*_test.ts",
-      "tests/unit/policy_loader_mutation_test.ts",
-      "tests/unit/explain_mutation_test.ts",
+      "tests/unit/admission_go_json_test.ts",
+      "tests/unit/admission_container_test.ts",
+      "tests/unit/admission_json_mutation_test.ts",
+    ],
+  },
+  admission_container: {
+    mutate: [
+      "lib/admission/admit.ts",
+      "lib/admission/container_create.ts",
+      "lib/admission/host_config.ts",
+      "lib/admission/security_checks.ts",
+      "lib/admission/docker_mounts.ts",
+      "lib/admission/host_paths.ts",
+      "lib/admission/volume_options.ts",
+      "lib/admission/refusal.ts",
+    ],
+    tests: [
+      "tests/unit/admission_container_test.ts",
+      "tests/unit/admission_corpus_test.ts",
+      "tests/unit/admission_operations_test.ts",
+      "tests/unit/admission_container_mutation_test.ts",
+    ],
+  },
+  admission_libpod: {
+    mutate: [
+      "lib/admission/libpod_spec.ts",
+      "lib/admission/libpod_fields.ts",
+      "lib/admission/libpod_misc.ts",
+      "lib/admission/libpod_pod.ts",
+      "lib/admission/kube_play.ts",
+      "lib/admission/kube_fields.ts",
+      "lib/admission/yaml_documents.ts",
+    ],
+    tests: ["tests/unit/admission_libpod_test.ts", "tests/unit/admission_libpod_mutation_test.ts"],
+  },
+  admission_operations: {
+    mutate: [
+      "lib/admission/admission_settings.ts",
+      "lib/admission/build_query.ts",
+      "lib/admission/service_spec.ts",
+      "lib/admission/network_create.ts",
+      "lib/admission/query_params.ts",
+    ],
+    tests: [
+      "tests/unit/admission_settings_test.ts",
+      "tests/unit/admission_operations_test.ts",
+      "tests/unit/admission_network_test.ts",
+      "tests/unit/admission_operations_mutation_test.ts",
     ],
   },
   scoping: {
-    mutate: ["lib/scoping/**/*.ts"],
+    mutate: ["lib/scoping/**/*.ts", "lib/scope_stage.ts:37-56"],
     tests: [
-      "tests/unit/scop*_test.ts",
-      "tests/unit/policy_loader_mutation_test.ts",
-      "tests/unit/explain_mutation_test.ts",
+      "tests/unit/scoping_test.ts",
+      "tests/unit/scope_plan_test.ts",
+      "tests/unit/scoping_mutation_test.ts",
     ],
   },
 };
