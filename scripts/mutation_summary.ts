@@ -5,7 +5,8 @@
  *
  *   deno run --allow-read=. scripts/mutation_summary.ts [--dir=reports/mutation] [group...]
  *
- * A survivor is explained by a line of EQUIVALENT.md of the form
+ * A survivor is explained by a line of mutation/EQUIVALENT.md (or of
+ * mutation/equivalent/<group>.md) of the form
  *   - `lib/file.ts` L12 `MutatorName`: `original` → `replacement`: why
  * matched by file, mutator, original and replacement (not by line, which moves
  * as code changes). Exits 1 when some survivor is not explained.
@@ -43,13 +44,25 @@ interface Report {
 const root = new URL("../", import.meta.url);
 const collapse = (text: string) => text.replace(/\s+/g, " ").trim();
 
-async function explained(): Promise<Set<string>> {
-  let text = "";
+/** mutation/EQUIVALENT.md, then mutation/equivalent/*.md (a file per group), as one text. */
+async function equivalentText(): Promise<string> {
+  const texts: string[] = [];
   try {
-    text = await Deno.readTextFile(new URL("mutation/EQUIVALENT.md", root));
-  } catch {
-    return new Set();
-  }
+    texts.push(await Deno.readTextFile(new URL("mutation/EQUIVALENT.md", root)));
+  } catch { /* none yet */ }
+  const dir = new URL("mutation/equivalent/", root);
+  const names: string[] = [];
+  try {
+    for await (const entry of Deno.readDir(dir)) {
+      if (entry.name.endsWith(".md")) names.push(entry.name);
+    }
+  } catch { /* none yet */ }
+  for (const name of names.sort()) texts.push(await Deno.readTextFile(new URL(name, dir)));
+  return texts.join("\n");
+}
+
+async function explained(): Promise<Set<string>> {
+  const text = await equivalentText();
   const keys = new Set<string>();
   // `deno fmt` wraps long list items: join continuation lines to their item.
   const items = text.replace(/\n {2}(?=\S)/g, " ");
