@@ -1,16 +1,17 @@
 /**
- * Re-tests only the surviving mutants of a group's last Stryker report against
- * the group's tests as they are now, and marks those now killed in the report
- * (`reports/mutation/<group>.json`), so that adding a test for a survivor does
- * not cost a whole run of the group:
+ * Re-tests only the surviving and timed-out mutants of a group's last Stryker
+ * report against the group's tests as they are now, and marks those now killed
+ * in the report (`reports/mutation/<group>.json`), so that adding a test for a
+ * survivor does not cost a whole run of the group:
  *
  *   deno task mutate:recheck <group>...
  *
- * Each survivor is written into a copy of the repository in place of the
+ * Each mutant is written into a copy of the repository in place of the
  * original text (the same replacement Stryker compiled in) and the group's
- * test command is run there; a failing run kills it. The module must be
- * unchanged since the report (its text is compared): after a change to a
- * module, run the group again with `deno task mutate <group>`.
+ * test command is run there; a failing run kills it. A mutant Stryker saw
+ * time out is given 20 s: on a loaded machine a slow run is not always a hang.
+ * The module must be unchanged since the report (its text is compared): after
+ * a change to a module, run the group again with `deno task mutate <group>`.
  */
 
 interface Position {
@@ -34,6 +35,8 @@ interface Report {
 
 const root = new URL("../", import.meta.url).pathname;
 const concurrency = Number(Deno.env.get("MUTATE_CONCURRENCY") ?? "1");
+/** A run this long is a mutant that hangs the tests (Stryker's limit is seconds). */
+const RUN_LIMIT_MS = 20_000;
 
 /** Offset in `source` of a 1-based line and column. */
 function offset(source: string, { line, column }: Position): number {
@@ -57,15 +60,26 @@ async function testCommand(group: string): Promise<string> {
   return config.default.commandRunner.command;
 }
 
-async function run(command: string, cwd: string): Promise<boolean> {
-  const { code } = await new Deno.Command("bash", {
-    args: ["-c", command],
+/** Whether the tests pass: true, false, or "timeout" when they run past `RUN_LIMIT_MS`. */
+async function run(command: string, cwd: string): Promise<boolean | "timeout"> {
+  const child = new Deno.Command("bash", {
+    // exec: the timeout's signal reaches deno itself.
+    args: ["-c", `exec ${command}`],
     cwd,
     stdout: "null",
     stderr: "null",
     env: { DENO_NO_UPDATE_CHECK: "1" },
-  }).output();
-  return code === 0;
+  }).spawn();
+  let timedOut = false;
+  const timer = AbortSignal.timeout(RUN_LIMIT_MS);
+  const onTimeout = () => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  };
+  timer.addEventListener("abort", onTimeout);
+  const { code } = await child.status;
+  timer.removeEventListener("abort", onTimeout);
+  return timedOut ? "timeout" : code === 0;
 }
 
 /** A copy of the repository's sources and tests to mutate in. */
@@ -94,7 +108,8 @@ async function recheck(group: string): Promise<void> {
       );
     }
     for (const mutant of mutants) {
-      if (mutant.status === "Survived" || mutant.status === "NoCoverage") {
+      // A timeout on a loaded machine may be slowness, not a hang: it is run again too.
+      if (["Survived", "NoCoverage", "Timeout"].includes(mutant.status)) {
         work.push({ file, source, mutant });
       }
     }
@@ -104,6 +119,7 @@ async function recheck(group: string): Promise<void> {
     throw new Error(`mutation_recheck: the ${group} tests fail unmutated`);
   }
   let killed = 0;
+  let revived = 0;
   let next = 0;
   await Promise.all(dirs.map(async (dir) => {
     while (next < work.length) {
@@ -111,17 +127,22 @@ async function recheck(group: string): Promise<void> {
       await Deno.writeTextFile(`${dir}/${file}`, applyMutant(source, mutant));
       const passed = await run(command, dir);
       await Deno.writeTextFile(`${dir}/${file}`, source);
-      if (!passed) {
-        mutant.status = "Killed";
-        mutant.statusReason = "killed when re-checked by scripts/mutation_recheck.ts";
-        killed++;
+      const was = mutant.status;
+      mutant.status = passed === "timeout" ? "Timeout" : passed ? "Survived" : "Killed";
+      if (mutant.status !== was) {
+        mutant.statusReason = `${was}, then ${mutant.status} when re-checked by mutation_recheck`;
       }
+      if (mutant.status === "Killed") killed++;
+      if (was === "Timeout" && mutant.status === "Survived") revived++;
     }
   }));
   for (const dir of dirs) await Deno.remove(dir, { recursive: true });
   report.recheck = new Date().toISOString();
   await Deno.writeTextFile(path, JSON.stringify(report));
-  console.log(`mutation_recheck: ${group}: ${killed} of ${work.length} survivors now killed`);
+  console.log(
+    `mutation_recheck: ${group}: ${killed} of ${work.length} survivors and timeouts killed, ` +
+      `${revived} timeouts survive when given ${RUN_LIMIT_MS / 1000} s`,
+  );
 }
 
 if (import.meta.main) {
