@@ -219,7 +219,8 @@ export default {
   mutate: selected.mutate,
   // The 2-core machines are shared: one mutant at a time unless told otherwise.
   concurrency: Number(process.env.MUTATE_CONCURRENCY ?? "1"),
-  timeoutMS: 3000,
+  // Generous: on a loaded machine a slow run must not pass for a hang.
+  timeoutMS: 8000,
   reporters: ["clear-text", "progress-append-only", "json", "html"],
   jsonReporter: { fileName: `reports/mutation/${group}.json` },
   htmlReporter: { fileName: `reports/mutation/${group}.html` },
