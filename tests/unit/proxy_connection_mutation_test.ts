@@ -7,7 +7,8 @@ import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
 import { Logger, MemorySink } from "../../lib/log.ts";
 import { ClientConnection, type ProxyContext } from "../../lib/proxy_connection.ts";
-import { describePeer } from "../../lib/request_facts.ts";
+import { parseRequestHead } from "../../lib/http_head.ts";
+import { describePeer, hasField, isFormBody } from "../../lib/request_facts.ts";
 import { ActivePolicy } from "../../lib/route_cache.ts";
 import { routeMatcher } from "../../lib/routes/engine_routes.ts";
 import { EngineUnavailableError, type UpstreamPool } from "../../lib/upstream_pool.ts";
@@ -299,9 +300,11 @@ Deno.test("a form body is refused where a rule checked the query, and only a for
       const { status, text, connects } = await send(request);
       if (refused) {
         assert.equal(status, "HTTP/1.1 403 Forbidden");
-        assert.match(
-          text,
-          /with a form body, whose fields the engine would read as query parameters/,
+        assert.equal(
+          JSON.parse(text.slice(text.indexOf("\r\n\r\n") + 4)).message,
+          "Forbidden by socket-proxy: POST /containers/x/kill (ContainerKill) with a form " +
+            "body, whose fields the engine would read as query parameters the policy checked: " +
+            "send no form body",
         );
         assert.equal(connects, 0);
       } else {
@@ -359,4 +362,46 @@ Deno.test("a pipelined request is judged on its own fields, not on those of the 
     );
     assert.deepEqual(statuses, ["HTTP/1.1 403 Forbidden", "HTTP/1.1 403 Forbidden"]);
   });
+});
+
+/** `head` (a request head, CRLF line ends) parsed, with its bytes. */
+function parsed(head: string | Uint8Array) {
+  const buf = typeof head === "string" ? encoder.encode(head) : head;
+  return { buf, head: parseRequestHead(buf, 0, buf.length) };
+}
+
+Deno.test("hasField() finds only a field the parser does not classify, in any case", async (t) => {
+  const { buf, head } = parsed(
+    "GET /_ping HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n" +
+      "X-Socket-Proxy-HEALTHCHECK: 1\r\n\r\n",
+  );
+  const cases: [string, boolean][] = [
+    ["x-socket-proxy-healthcheck", true],
+    ["host", false],
+    ["content-type", false],
+    ["x-socket-proxy", false],
+  ];
+  for (const [name, found] of cases) {
+    await t.step(name, () => assert.equal(hasField(buf, head, name), found));
+  }
+});
+
+Deno.test("isFormBody() reads the media type as the parser left it, blanks around it trimmed", async (t) => {
+  const head = (type: number[]) =>
+    new Uint8Array([
+      ...encoder.encode("POST /build HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Type: "),
+      ...type,
+      ...encoder.encode("\r\n\r\n"),
+    ]);
+  const cases: [string, number[], boolean][] = [
+    ["a form", [...encoder.encode("multipart/form-data")], true],
+    ["a form after a no-break space (Latin-1)", [0xa0, ...encoder.encode("multipart/x")], true],
+    ["a form after another byte", [0x41, ...encoder.encode("multipart/x")], false],
+  ];
+  for (const [name, type, form] of cases) {
+    await t.step(name, () => {
+      const { buf, head: h } = parsed(head(type));
+      assert.equal(isFormBody(buf, h), form);
+    });
+  }
 });
