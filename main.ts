@@ -1,6 +1,8 @@
 /**
  * socket-proxy: a Docker Engine API socket proxy that lets through only the
- * API calls a user allowed. This file only wires the parts together.
+ * API calls a user allowed. This file only wires the parts together. What only
+ * a command uses is imported by that command, so that starting the proxy does
+ * not load it.
  */
 import {
   type CommandOptions,
@@ -9,16 +11,14 @@ import {
   parseCommandLine,
   USAGE,
 } from "./lib/config.ts";
-import { checkHealth } from "./lib/healthcheck.ts";
 import { formatListenAddress, formatListenSpec } from "./lib/listen_address.ts";
 import { Logger } from "./lib/log.ts";
 import { missingPermissions, runFlags } from "./lib/permissions.ts";
 import { parseAddress } from "./lib/policy/cidr.ts";
 import { describePolicy, explainRequest, hostAccessWarnings } from "./lib/policy/explain.ts";
-import { learnPolicy } from "./lib/policy/learn.ts";
 import type { Policy } from "./lib/policy/profile.ts";
 import { loadPolicyFile, PolicyFileError } from "./lib/policy_file.ts";
-import { PolicyReloader } from "./lib/policy_reloader.ts";
+import type { PolicyReloader } from "./lib/policy_reloader.ts";
 import { routeMatcher, ROUTES } from "./lib/routes/engine_routes.ts";
 import { startProxy } from "./lib/server.ts";
 import { describeConfig } from "./lib/summary.ts";
@@ -90,6 +90,7 @@ function explain(config: Config, policy: Policy, options: CommandOptions): never
 
 /** `learn`: the policy a JSON access log on standard input shows. */
 async function learn(options: CommandOptions): Promise<void> {
+  const { learnPolicy } = await import("./lib/policy/learn.ts");
   const text = await new Response(Deno.stdin.readable).text();
   const result = learnPolicy(text.split("\n"), ROUTES);
   if (options.policyOut) await Deno.writeTextFile(options.policyOut, result.text);
@@ -118,6 +119,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command === "healthcheck") {
+    const { checkHealth } = await import("./lib/healthcheck.ts");
     const result = await checkHealth(config.listen[0], { tls: config.tls });
     console.log(`${result.healthy ? "healthy" : "unhealthy"}: ${result.detail}`);
     Deno.exit(result.healthy ? 0 : 1);
@@ -177,11 +179,13 @@ async function main(): Promise<void> {
     describeConfig(config, server.addresses, VERSION, policy, server.metricsAddress),
   );
 
-  const reloader = config.policyFile === null
-    ? null
-    : new PolicyReloader(config.policyFile, loadOptions(config), server, logger);
-  if (reloader !== null) server.metrics?.watchReloads(reloader);
-  reloader?.start(await Deno.readTextFile(config.policyFile!).catch(() => null));
+  let reloader: PolicyReloader | null = null;
+  if (config.policyFile !== null) {
+    const { PolicyReloader } = await import("./lib/policy_reloader.ts");
+    reloader = new PolicyReloader(config.policyFile, loadOptions(config), server, logger);
+    server.metrics?.watchReloads(reloader);
+    reloader.start(await Deno.readTextFile(config.policyFile).catch(() => null));
+  }
 
   let stopping = false;
   const stop = async (signal: Deno.Signal) => {

@@ -107,7 +107,7 @@ export const GROUPS = {
   // and kube's bodies, and the other operations. Every admission test goes
   // through admit(), so each group runs the tests that reach its modules.
   admission_json: {
-    mutate: ["lib/admission/go_json.ts", "lib/admission/go_fields.ts"],
+    mutate: ["lib/admission/go_json.ts", "lib/admission/go_fold.ts", "lib/admission/go_fields.ts"],
     tests: [
       "tests/unit/admission_go_json_test.ts",
       "tests/unit/admission_container_test.ts",

@@ -7,10 +7,8 @@
  * for a scoped client, or the connection becomes a tunnel once the engine
  * has switched protocols. Go's `httputil.ReverseProxy` is the model.
  */
-import { relayRewritten } from "./answer_relay.ts";
 import type { BufferedConn } from "./buffered_conn.ts";
 import { ByteWriter } from "./byte_writer.ts";
-import { relayEvents } from "./event_relay.ts";
 import { writeResponseHead } from "./forward_head.ts";
 import {
   HeadScanner,
@@ -20,6 +18,7 @@ import {
   type ResponseHead,
 } from "./http_head.ts";
 import type { LogRequest } from "./access_log.ts";
+import { optional } from "./optional_modules.ts";
 import type { Phase, ProxyContext } from "./proxy_connection.ts";
 import { hasBody, RequestBody } from "./request_body.ts";
 import {
@@ -352,7 +351,7 @@ export class Forwarder {
     try {
       const body = mode !== NO_BODY && response.status === 200;
       if (options.events !== null && body) {
-        relay.sent = await relayEvents(
+        relay.sent = await optional.scoping.relayEvents(
           client,
           upstream,
           responseStart,
@@ -362,7 +361,7 @@ export class Forwarder {
           options.events,
         );
       } else if (options.rewrite !== null && body) {
-        relay.sent = await relayRewritten(
+        relay.sent = await optional.scoping.relayRewritten(
           client,
           upstream,
           responseStart,

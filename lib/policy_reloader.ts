@@ -14,7 +14,8 @@ const SETTLE_MS = 100;
 
 export interface ReloadTarget {
   readonly policy: Policy;
-  setPolicy(policy: Policy): void;
+  /** Puts `policy` in force (once what it needs is loaded, when that is asynchronous). */
+  setPolicy(policy: Policy): void | Promise<void>;
 }
 
 export class PolicyReloader {
@@ -104,7 +105,7 @@ export class PolicyReloader {
     try {
       const policy = await policyFromText(text, this.#file, this.#options);
       this.#text = text;
-      this.#target.setPolicy(policy);
+      await this.#target.setPolicy(policy);
       this.loaded++;
       this.#logger.notice(`Policy reloaded (${reason}) from ${this.#file}`, {
         profiles: policy.profiles.map((profile) => profile.name).join(", "),

@@ -15,7 +15,7 @@
  * `#refuse`. Each request on a keep-alive or pipelined connection is decided
  * on its own, and the engine is only ever sent bytes the proxy wrote itself.
  */
-import { admitRequest } from "./admission_stage.ts";
+import type { AdmissionOutcome } from "./admission_stage.ts";
 import type { BufferedConn } from "./buffered_conn.ts";
 import { BufferedConn as Conn } from "./buffered_conn.ts";
 import type { ClientDirectory } from "./client_directory.ts";
@@ -34,16 +34,14 @@ import {
   type Profile,
   selectProfile,
 } from "./policy/profile.ts";
+import { admits, optional } from "./optional_modules.ts";
 import { hasBody } from "./request_body.ts";
 import type { RequestTarget } from "./request_target.ts";
 import type { ActivePolicy, RouteCache } from "./route_cache.ts";
 import { errorResponse, plainResponse } from "./responses.ts";
-import { rewriteAnswer } from "./scoping/answer_rewrite.ts";
-import { EventFilter } from "./scoping/event_filter.ts";
 import { isScoped } from "./scoping/scope.ts";
-import { isNothing, scopePlan } from "./scoping/scope_plan.ts";
 import type { ScopeResolver } from "./scope_resolver.ts";
-import { applyScope, type ScopeResult } from "./scope_stage.ts";
+import type { ScopeResult } from "./scope_stage.ts";
 import { after } from "./timer.ts";
 import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, hasField, isFormBody } from "./request_facts.ts";
@@ -71,6 +69,8 @@ const CLIENT_BUFFER = 4 * 1024;
 const LINGER_MS = 1000;
 const LINGER_BYTES = 1 << 20;
 const encoder = new TextEncoder();
+/** Admission's answer for a profile it has nothing to check for: the body streams as it comes. */
+const STREAMED: AdmissionOutcome = { kind: "forward", body: null, notes: [] };
 
 function shorten(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "..." : text;
@@ -247,15 +247,18 @@ export class ClientConnection {
     // 5. Scope: the object a request names is looked up in the engine and
     // checked against the profile's scope and its rules on target labels;
     // what the profile may not see is answered as the engine answers for
-    // what does not exist.
+    // what does not exist. (`optional.scoping` is loaded with a policy that
+    // has a scope or rules on target labels.)
     const profile = routes.profile;
     let forward = route.forward;
     let requestLine = route.requestLine!;
-    const plan = isScoped(profile.scope) ? scopePlan(profile.scope, route.match!) : null;
+    const plan = isScoped(profile.scope)
+      ? optional.scoping.scopePlan(profile.scope, route.match!)
+      : null;
     let scoped: ScopeResult | null = null;
-    if ((plan !== null && !isNothing(plan)) || decision.targets !== null) {
+    if ((plan !== null && !optional.scoping.isNothing(plan)) || decision.targets !== null) {
       try {
-        scoped = await applyScope(
+        scoped = await optional.scoping.applyScope(
           ctx.scopes(),
           profile,
           plan,
@@ -294,20 +297,23 @@ export class ClientConnection {
 
     // 6. Admission: a body that could ask for host access is read whole (as
     // is one the scope labels or checks) and decided on; what is forwarded is
-    // exactly what was checked.
+    // exactly what was checked. A profile with HOST_ACCESS=1 and no scope
+    // has nothing to check (`optional.admission` is loaded with one that has).
     const out = this.#fwd.out;
     out.reset();
     writeRequestFields(out, client.buf, head, { target: forward, requestLine, upgrade: true });
-    const admitted = await admitRequest({
-      client,
-      body: this.#fwd.body,
-      head,
-      target,
-      profile,
-      operation: decision.operation!,
-      plan,
-      scopes: ctx.scopes,
-    });
+    const admitted = admits(profile)
+      ? await optional.admission.admitRequest({
+        client,
+        body: this.#fwd.body,
+        head,
+        target,
+        profile,
+        operation: decision.operation!,
+        plan,
+        scopes: ctx.scopes,
+      })
+      : STREAMED;
     if (admitted.kind === "gone") return false;
     if (admitted.kind === "refuse") {
       await this.#refuse(admitted.error, head, started);
@@ -333,9 +339,10 @@ export class ClientConnection {
       oneWay: decision.oneWay,
       bodyInOut: body !== null,
       rewrite: scoped?.rewrite
-        ? (answer) => rewriteAnswer(scoped!.rewrite!, scope, answer, scoped!.visibleIds)
+        ? (answer) =>
+          optional.scoping.rewriteAnswer(scoped!.rewrite!, scope, answer, scoped!.visibleIds)
         : null,
-      events: scoped?.events ? new EventFilter(scope) : null,
+      events: scoped?.events ? new optional.scoping.EventFilter(scope) : null,
     });
   }
 

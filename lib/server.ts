@@ -1,18 +1,20 @@
 /**
  * Listeners, the connection cap, timeouts and graceful shutdown around
  * `ClientConnection`; the metrics listener when `METRICS_LISTEN` asks for one.
+ * What only some configurations use (metrics, and what `optional_modules.ts`
+ * lists) is loaded before the listeners serve, and only when configured.
  */
 import type { Config } from "./config.ts";
 import { formatListenAddress, type ListenAddress } from "./listen_address.ts";
 import type { Logger } from "./log.ts";
-import { ProxyMetrics } from "./metrics/proxy_metrics.ts";
-import { type MetricsServer, startMetricsServer } from "./metrics_server.ts";
+import type { ProxyMetrics } from "./metrics/proxy_metrics.ts";
+import type { MetricsServer } from "./metrics_server.ts";
 import { openListener, readTlsFiles } from "./open_listener.ts";
 import { ClientConnection, type ProxyContext } from "./proxy_connection.ts";
 import { errorResponse } from "./responses.ts";
-import { ClientDirectory } from "./client_directory.ts";
-import { EngineEvents } from "./engine_events.ts";
-import { ScopeResolver } from "./scope_resolver.ts";
+import type { EngineEvents } from "./engine_events.ts";
+import { loadOptionalModules, optional } from "./optional_modules.ts";
+import type { ScopeResolver } from "./scope_resolver.ts";
 import { identifiesClients, type Policy } from "./policy/profile.ts";
 import { ActivePolicy } from "./route_cache.ts";
 import { routeMatcher } from "./routes/engine_routes.ts";
@@ -23,8 +25,11 @@ import { VERSION } from "./version.ts";
 export interface ProxyServer {
   /** The policy in force. */
   readonly policy: Policy;
-  /** Puts `policy` in force: requests decided from now on get it, those in flight keep theirs. */
-  setPolicy(policy: Policy): void;
+  /**
+   * Puts `policy` in force, once what it needs is loaded: requests decided from
+   * then on get it, those in flight keep theirs.
+   */
+  setPolicy(policy: Policy): Promise<void>;
   /** The addresses actually bound (ports resolved when 0 was asked for). */
   readonly addresses: ListenAddress[];
   readonly pool: UpstreamPool;
@@ -68,19 +73,24 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   const { logger } = options;
   const pool = new UpstreamPool(config.socketPath);
   const policy = options.policy ?? config.policy;
-  const metrics = config.metricsListen === null ? null : new ProxyMetrics({
-    version: VERSION,
-    runtime: Deno.version.deno,
-    startedAt: performance.timeOrigin,
-    residentMemory: () => Deno.memoryUsage().rss,
-  });
+  await loadOptionalModules(policy);
+  // Metrics (and their modules) only when they are served.
+  const metrics = config.metricsListen === null
+    ? null
+    : new (await import("./metrics/proxy_metrics.ts")).ProxyMetrics({
+      version: VERSION,
+      runtime: Deno.version.deno,
+      startedAt: performance.timeOrigin,
+      residentMemory: () => Deno.memoryUsage().rss,
+    });
   // The engine's events, followed only once something caches what the engine reports.
-  const events = new EngineEvents(pool, logger);
+  let events: EngineEvents | null = null;
+  const engineEvents = () => events ??= new optional.EngineEvents(pool, logger);
   let resolver: ScopeResolver | null = null;
   const ctx: ProxyContext = {
     active: new ActivePolicy(policy, routeMatcher()),
     clients: null,
-    scopes: () => resolver ??= new ScopeResolver(pool, events),
+    scopes: () => resolver ??= new optional.ScopeResolver(pool, engineEvents()),
     limits: config.limits,
     logger,
     metrics,
@@ -117,6 +127,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       addresses.push(boundAddress(listener, address));
     }
     if (metrics !== null) {
+      const { startMetricsServer } = await import("./metrics_server.ts");
       metricsServer = startMetricsServer(config.metricsListen!, () => metrics.render(), logger);
     }
   } catch (error) {
@@ -176,7 +187,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   const acceptors = listeners.map((listener, i) => accept(listener, labels[i]));
   const useClients = (next: Policy) => {
     if (identifiesClients(next) && ctx.clients === null) {
-      ctx.clients = new ClientDirectory(pool, logger, events);
+      ctx.clients = new optional.ClientDirectory(pool, logger, engineEvents());
       ctx.clients.start();
     }
   };
@@ -236,7 +247,8 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     get policy() {
       return ctx.active.policy;
     },
-    setPolicy(next: Policy) {
+    async setPolicy(next: Policy) {
+      await loadOptionalModules(next);
       useClients(next);
       ctx.active = new ActivePolicy(next, ctx.active.matcher);
     },
@@ -256,7 +268,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       await allClosed;
       sweeping = false;
-      await events.stop();
+      await events?.stop();
       await metricsServer?.close();
       pool.discardIdle();
     },
@@ -266,7 +278,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       sweeping = false;
       pool.discardIdle();
-      await Promise.all([...acceptors, ...tasks, events.stop(), metricsServer?.close()]);
+      await Promise.all([...acceptors, ...tasks, events?.stop(), metricsServer?.close()]);
       pool.discardIdle();
     },
   };

@@ -116,21 +116,68 @@ function ignored(name: string): boolean {
     SERVICE_VARIABLE.test(name) || name.startsWith("ALLOW_") || name.startsWith("LIBPOD_");
 }
 
+/**
+ * The settings by the shape of their values and the length of their names
+ * (positions in the list given): a name is compared only with the settings
+ * whose values look like its own and whose names are as long, give or take
+ * two (the distance is at least the difference in length). This runs for
+ * every variable at start, and comparing each with every setting would be
+ * work enough for V8 to spend megabytes optimizing it.
+ */
+type SettingIndex = Map<RegExp, Map<number, number[]>>;
+
+function indexSettings(settings: readonly string[]): SettingIndex {
+  const index: SettingIndex = new Map();
+  settings.forEach((setting, i) => {
+    const shape = VALUE_SHAPES[setting];
+    if (setting.length < 4 || shape === undefined) return;
+    let lengths = index.get(shape);
+    if (lengths === undefined) index.set(shape, lengths = new Map());
+    const positions = lengths.get(setting.length);
+    if (positions === undefined) lengths.set(setting.length, [i]);
+    else positions.push(i);
+  });
+  return index;
+}
+
+function likelyIn(
+  index: SettingIndex,
+  settings: readonly string[],
+  name: string,
+  value: string,
+): string {
+  if (name.length < 4 || !/^[A-Z][A-Z0-9_]*$/.test(name) || ignored(name)) return "";
+  const letters = new Set(name);
+  let best = -1;
+  let bestDistance = Infinity;
+  for (const [shape, lengths] of index) {
+    if (!shape.test(value)) continue;
+    for (let length = name.length - 2; length <= name.length + 2; length++) {
+      for (const i of lengths.get(length) ?? []) {
+        const setting = settings[i];
+        const allowed = setting.length >= 8 ? 2 : 1;
+        if (Math.abs(name.length - length) > allowed) continue;
+        // Each character one of the names has and the other lacks takes an edit of its own.
+        const its = new Set(setting);
+        if (letters.difference(its).size > allowed || its.difference(letters).size > allowed) {
+          continue;
+        }
+        const distance = typoDistance(name, setting, allowed);
+        if (distance === 0 || distance > allowed) continue;
+        // The nearest setting; of those as near, the first in the list.
+        if (distance < bestDistance || (distance === bestDistance && i < best)) {
+          best = i;
+          bestDistance = distance;
+        }
+      }
+    }
+  }
+  return best < 0 ? "" : settings[best];
+}
+
 /** The setting `name` is most likely a misspelling of, or `""`. */
 export function likelySetting(name: string, value: string, known: readonly string[]): string {
-  if (name.length < 4 || !/^[A-Z][A-Z0-9_]*$/.test(name) || ignored(name)) return "";
-  let best = "";
-  let bestDistance = Infinity;
-  for (const setting of known) {
-    if (setting.length < 4) continue;
-    const distance = typoDistance(name, setting);
-    const allowed = setting.length >= 8 ? 2 : 1;
-    if (distance === 0 || distance > allowed || distance >= bestDistance) continue;
-    if (VALUE_SHAPES[setting] === undefined || !VALUE_SHAPES[setting].test(value)) continue;
-    best = setting;
-    bestDistance = distance;
-  }
-  return best;
+  return likelyIn(indexSettings(known), known, name, value);
 }
 
 /** One warning per variable in `env` that looks like a misspelt name of `known` settings. */
@@ -141,6 +188,7 @@ export function settingTypos(
   const settings = [...new Set(known)];
   const exact = new Set(settings);
   const upper = new Map(settings.map((name) => [name.toUpperCase(), name]));
+  const index = indexSettings(settings);
   const warnings: string[] = [];
   for (const [name, value] of Object.entries(env)) {
     if (exact.has(name)) continue;
@@ -152,7 +200,7 @@ export function settingTypos(
       );
       continue;
     }
-    const setting = likelySetting(name, value, settings);
+    const setting = likelyIn(index, settings, name, value);
     if (setting !== "") {
       warnings.push(`${name} is not a setting and is ignored: did you mean ${setting}?`);
     }

@@ -15,6 +15,9 @@
  * than `MAX_DEPTH`. Numbers keep their literal text, so a caller can decide
  * exactly as Go would whether one fits an integer field.
  */
+import { goFoldName } from "./go_fold.ts";
+
+export { goFoldName };
 
 /** Deepest nesting accepted; Go allows 10000, real bodies use fewer than 10. */
 export const MAX_DEPTH = 512;
@@ -103,49 +106,6 @@ export class GoJsonError extends Error {
   constructor(message: string, readonly offset: number) {
     super(message);
   }
-}
-
-const foldCache = new Map<number, number>();
-
-/** The smallest code point of `c`'s simple case-folding orbit (Go's `foldRune`). */
-function foldRune(c: number): number {
-  const cached = foldCache.get(c);
-  if (cached !== undefined) return cached;
-  const orbit = new Set<number>([c]);
-  const queue = [c];
-  while (queue.length > 0) {
-    const char = String.fromCodePoint(queue.pop()!);
-    for (const mapped of [char.toLowerCase(), char.toUpperCase()]) {
-      const code = mapped.codePointAt(0)!;
-      // Only one-to-one mappings are simple case mappings.
-      if (String.fromCodePoint(code) === mapped && !orbit.has(code)) {
-        orbit.add(code);
-        queue.push(code);
-      }
-    }
-  }
-  const smallest = Math.min(...orbit);
-  for (const member of orbit) foldCache.set(member, smallest);
-  return smallest;
-}
-
-/**
- * A struct field name or object key folded as Go's encoding/json folds it to
- * match keys to fields: ASCII letters upper-cased, other characters replaced by
- * the smallest character of their simple case-folding orbit (`ſ` -> `S`,
- * KELVIN SIGN -> `K`).
- */
-export function goFoldName(name: string): string {
-  let out = "";
-  for (const char of name) {
-    const code = char.codePointAt(0)!;
-    if (code < 0x80) {
-      out += code >= 0x61 && code <= 0x7a ? String.fromCharCode(code - 0x20) : char;
-    } else {
-      out += String.fromCodePoint(foldRune(code));
-    }
-  }
-  return out;
 }
 
 const decoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });

@@ -5,7 +5,7 @@
 import { isTargetError, parseRequestTarget } from "../request_target.ts";
 import type { RouteMatcher } from "../routes/route_matcher.ts";
 import { isScoped, type Scope } from "../scoping/scope.ts";
-import { decide } from "./decide.ts";
+import { decide, describeRule } from "./decide.ts";
 import { FLAG_NAMES, flagDefault } from "./flags.ts";
 import { formatLabelMatcher } from "./labels.ts";
 import {
@@ -15,7 +15,6 @@ import {
   type Profile,
   selectProfile,
 } from "./profile.ts";
-import { describeRule } from "./rule.ts";
 
 function describeMatch(match: ClientMatch | null): string {
   if (match === null) return "every client";

@@ -18,6 +18,9 @@ import {
 import { formatLabelMatcher, type LabelMatcher, parseLabelMatcher } from "./labels.ts";
 import { closest, nearest } from "../suggest.ts";
 
+// In `decide.ts`, which words decisions with it and is loaded without the rest of this module.
+export { describeRule } from "./decide.ts";
+
 export interface RuleSpec {
   allow: string;
   query?: Readonly<Record<string, ConstraintSpec>>;
@@ -160,14 +163,4 @@ export function compileRule(
     target,
     oneWay: query.some((constraint) => constraint.name === "stdin" && constraint.forcesFalse),
   };
-}
-
-/** A rule for messages: `rule 2 (ContainerKill with signal in [SIGHUP], line 14)`. */
-export function describeRule(rule: Rule): string {
-  const conditions = [
-    ...rule.query.map((constraint) => constraint.text),
-    ...(rule.target ? [`on containers with ${rule.target.text}`] : []),
-  ];
-  const where = rule.line === null ? "" : `, line ${rule.line}`;
-  return `rule ${rule.index} (${[rule.text, ...conditions].join(" ")}${where})`;
 }

@@ -31,11 +31,25 @@ interface Compiled {
   min: number;
 }
 
+/** Candidate routes, in table order: their indices, compiled when a request first needs them. */
+interface Candidates {
+  indices: number[];
+  compiled: Compiled[] | null;
+}
+
 interface MethodIndex {
-  /** Candidates per literal first segment, in table order. */
-  byFirst: Map<string, Compiled[]>;
+  /** Candidates per literal first segment. */
+  byFirst: Map<string, Candidates>;
   /** Candidates for any other first segment: routes starting with a param. */
-  other: Compiled[];
+  other: Candidates;
+}
+
+/** A template's first segment when it is literal text; `null` for a param or none. */
+function literalFirst(template: string): string | null {
+  if (template === "/") return null;
+  const end = template.indexOf("/", 1);
+  const first = end < 0 ? template.slice(1) : template.slice(1, end);
+  return first.startsWith("{") ? null : first;
 }
 
 function compile(route: RouteSpec, index: number): Compiled {
@@ -102,40 +116,57 @@ function paramsOf(
 
 /** The engine's route lookup over a route table. */
 export class RouteMatcher {
+  #routes: readonly RouteSpec[];
+  #compiled: Compiled[] = [];
   #methods = new Map<string, MethodIndex>();
   #ends: number[] = [];
 
+  /**
+   * Groups the routes by method and first segment; a group's templates are
+   * parsed when a request first needs them. (Built at start: parsing every
+   * template then, or passing over a method's routes once per first segment,
+   * is work enough for V8 to spend megabytes optimizing it.)
+   */
   constructor(routes: readonly RouteSpec[]) {
-    const byMethod = new Map<string, Compiled[]>();
+    this.#routes = routes;
+    const byMethod = new Map<string, { index: number; first: string | null }[]>();
     routes.forEach((route, index) => {
       const list = byMethod.get(route.method) ?? [];
-      list.push(compile(route, index));
+      list.push({ index, first: literalFirst(route.template) });
       byMethod.set(route.method, list);
     });
     for (const [method, list] of byMethod) {
-      const firsts = new Set<string>();
-      for (const c of list) {
-        if (c.segments[0]?.kind === "literal") firsts.add(c.segments[0].text);
+      // Each literal first segment's routes and those starting with a param, in one pass.
+      const byFirst = new Map<string, Candidates>();
+      for (const { first } of list) {
+        if (first !== null) byFirst.set(first, { indices: [], compiled: null });
       }
-      const byFirst = new Map<string, Compiled[]>();
-      for (const first of firsts) {
-        byFirst.set(
-          first,
-          list.filter((c) => c.segments[0]?.kind !== "literal" || c.segments[0].text === first),
-        );
+      const other: Candidates = { indices: [], compiled: null };
+      for (const { index, first } of list) {
+        if (first !== null) {
+          byFirst.get(first)!.indices.push(index);
+        } else {
+          for (const candidates of byFirst.values()) candidates.indices.push(index);
+          other.indices.push(index);
+        }
       }
-      const other = list.filter((c) => c.segments[0]?.kind !== "literal");
       this.#methods.set(method, { byFirst, other });
     }
+  }
+
+  #candidates(candidates: Candidates): Compiled[] {
+    return candidates.compiled ??= candidates.indices.map((index) =>
+      this.#compiled[index] ??= compile(this.#routes[index], index)
+    );
   }
 
   /** The first route serving `method` on `segments`, or `null`. */
   match(method: string, segments: readonly string[]): RouteMatch | null {
     const index = this.#methods.get(method);
     if (index === undefined) return null;
-    const candidates = segments.length > 0
-      ? index.byFirst.get(segments[0]) ?? index.other
-      : index.other;
+    const candidates = this.#candidates(
+      segments.length > 0 ? index.byFirst.get(segments[0]) ?? index.other : index.other,
+    );
     const ends = this.#ends;
     for (const c of candidates) {
       if (c.multi ? segments.length < c.min : segments.length !== c.min) continue;

@@ -6,6 +6,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../../lib/config.ts";
 import { Logger, MemorySink } from "../../lib/log.ts";
+import { loadOptionalModules } from "../../lib/optional_modules.ts";
 import { ClientConnection, type ProxyContext } from "../../lib/proxy_connection.ts";
 import { parseRequestHead } from "../../lib/http_head.ts";
 import { describePeer, hasField, isFormBody } from "../../lib/request_facts.ts";
@@ -245,6 +246,8 @@ Deno.test("a form body is refused where a rule checked the query, and only a for
     ROUTES,
     { listeners: ["0.0.0.0:2375"], forceAudit: false },
   );
+  // What the server does before it puts a policy in force (HOST_ACCESS=0 is a profile's default).
+  await loadOptionalModules(policy);
   const send = async (request: string) => {
     const { config } = parseConfig({});
     const pool = absentEngine();
@@ -324,6 +327,8 @@ Deno.test("a pipelined request is judged on its own fields, not on those of the 
     ROUTES,
     { listeners: ["0.0.0.0:2375"], forceAudit: false },
   );
+  // What the server does before it puts a policy in force (HOST_ACCESS=0 is a profile's default).
+  await loadOptionalModules(policy);
   const send = async (remote: string, active: ActivePolicy, request: string) => {
     const { config } = parseConfig({});
     const pool = absentEngine();
