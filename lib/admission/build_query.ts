@@ -300,7 +300,9 @@ export function checkBuildQuery(settings: AdmissionSettings, query: QueryParams)
   }
   checkNamespaceOptions(settings, param("nsoptions"));
   const secrets = param("secrets");
-  if (/(^|[,"\s])(src|source)=\s*\//.test(secrets) || secrets.includes("..")) {
+  // Podman decodes the JSON list first: what it reads has its escapes undone.
+  const readings = [secrets, ...jsonList("secrets", secrets)];
+  if (readings.some((text) => /(^|[,"\s])(src|source)=\s*\//.test(text) || text.includes(".."))) {
     forbid("secrets", `Build secrets ${quote(secrets)} (a host file)`, "HOST_ACCESS=1");
   }
   const contexts = param("additionalbuildcontexts");

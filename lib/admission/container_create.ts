@@ -20,6 +20,7 @@ import {
   HOST_CONFIG_FIELDS,
   RESOURCES_FIELDS,
 } from "./host_config.ts";
+import { checkBind } from "./host_paths.ts";
 import { forbid, malformed } from "./refusal.ts";
 
 /** `container.Config`, in every API version (swagger 1.25 to 1.52, Go structs). */
@@ -132,6 +133,10 @@ export function checkContainerCreate(settings: AdmissionSettings, body: GoJsonVa
   }
   checkNetworkingConfig(root);
   root.map("Labels");
+  // Podman's compat create reads each key of Volumes as a `-v` spec.
+  for (const [spec] of readMapEntries(root.get("Volumes"), root.at("Volumes"))) {
+    checkBind(settings, root.at("Volumes").key(spec), spec);
+  }
 }
 
 /** Checks a legacy start body: a `null` or empty object asks nothing. */

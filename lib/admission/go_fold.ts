@@ -6,6 +6,20 @@
 
 const foldCache = new Map<number, number>();
 
+/**
+ * Members of Go's case orbits that no JavaScript case mapping leads to from
+ * the others (MICRO SIGN, COMBINING GREEK YPOGEGRAMMENI, CYRILLIC SMALL LETTER
+ * UNBLENDED UK): the links that complete those orbits.
+ */
+const ORBIT_LINKS = new Map<number, number>([
+  [0x39c, 0xb5],
+  [0x3bc, 0xb5],
+  [0x399, 0x345],
+  [0x3b9, 0x345],
+  [0xa64a, 0x1c88],
+  [0xa64b, 0x1c88],
+]);
+
 /** The smallest code point of `c`'s simple case-folding orbit (Go's `foldRune`). */
 function foldRune(c: number): number {
   const cached = foldCache.get(c);
@@ -13,18 +27,27 @@ function foldRune(c: number): number {
   const orbit = new Set<number>([c]);
   const queue = [c];
   while (queue.length > 0) {
-    const char = String.fromCodePoint(queue.pop()!);
-    for (const mapped of [char.toLowerCase(), char.toUpperCase()]) {
-      const code = mapped.codePointAt(0)!;
+    const code = queue.pop()!;
+    const char = String.fromCodePoint(code);
+    const link = ORBIT_LINKS.get(code);
+    for (
+      const mapped of [
+        char.toLowerCase(),
+        char.toUpperCase(),
+        ...link ? [String.fromCodePoint(link)] : [],
+      ]
+    ) {
+      const next = mapped.codePointAt(0)!;
       // Only one-to-one mappings are simple case mappings.
-      if (String.fromCodePoint(code) === mapped && !orbit.has(code)) {
-        orbit.add(code);
-        queue.push(code);
+      if (String.fromCodePoint(next) === mapped && !orbit.has(next)) {
+        orbit.add(next);
+        queue.push(next);
       }
     }
   }
+  // Cached for `c` only: what the search found depends on where it started.
   const smallest = Math.min(...orbit);
-  for (const member of orbit) foldCache.set(member, smallest);
+  foldCache.set(c, smallest);
   return smallest;
 }
 

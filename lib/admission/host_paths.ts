@@ -118,7 +118,7 @@ export interface BindSpec {
   readonly source: string;
   readonly target: string;
   readonly options: readonly string[];
-  /** A host path (starts with `/`) rather than a volume name. */
+  /** A host path (starts with `/`, or `.` for podman) rather than a volume name. */
   readonly isHostPath: boolean;
   readonly readOnly: boolean;
 }
@@ -140,7 +140,8 @@ export function parseBindSpec(raw: string, where: Where): BindSpec {
     source: parts[0],
     target: parts[1],
     options,
-    isHostPath: parts[0].startsWith("/"),
+    // Podman resolves a source starting with `.` against its working directory.
+    isHostPath: parts[0].startsWith("/") || parts[0].startsWith("."),
     readOnly: options.includes("ro"),
   };
 }
@@ -160,9 +161,11 @@ export function checkBind(settings: AdmissionSettings, where: Where, raw: string
     if (PROPAGATIONS.has(option)) checkPropagation(settings, where, what, option);
     if (option === "z" || option === "Z") writesHost = "relabels the host files (:z/:Z)";
     if (option === "U" || option === "chown") writesHost = "changes the host files' owner (:U)";
-    const [key, value] = option.split("=", 2);
-    if ((key === "upperdir" || key === "workdir") && value !== undefined) {
-      checkBindSource(settings, where, what, { source: value, readOnly: false });
+    // Podman takes any option starting so, and all after its first `=`.
+    if (option.startsWith("upperdir") || option.startsWith("workdir")) {
+      const equals = option.indexOf("=");
+      const source = equals < 0 ? "" : option.slice(equals + 1);
+      checkBindSource(settings, where, what, { source, readOnly: false });
     }
   }
   checkBindSource(settings, where, what, {

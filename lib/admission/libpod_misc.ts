@@ -36,6 +36,7 @@ export function checkVolumeCreate(settings: AdmissionSettings, body: GoJsonValue
     spec.str("Driver"),
     spec.map("DriverOpts"),
     "docker",
+    spec.at("DriverOpts"),
   );
 }
 
@@ -59,6 +60,7 @@ export function checkLibpodVolumeCreate(settings: AdmissionSettings, body: GoJso
     spec.str("Driver"),
     spec.map("Options"),
     "podman",
+    spec.at("Options"),
   );
 }
 

@@ -64,7 +64,7 @@ function checkDriver(settings: AdmissionSettings, spec: Struct, field: string, k
   } else if (!own.has(driver) && !settings.plugins) {
     forbid(
       spec.at(field).path,
-      `${spec.at(field).label} ${quote(driver)} (a ${kind} plugin)`,
+      `${spec.at(field).label} ${quote(driver)} (${kind === "IPAM" ? "an" : "a"} ${kind} plugin)`,
       "ALLOW_PLUGINS=1",
     );
   }

@@ -68,7 +68,7 @@ export function checkNotFormEncoded(contentType: string): void {
   const media = contentType.split(";")[0].trim().toLowerCase();
   if (media === "application/x-www-form-urlencoded" || media === "multipart/form-data") {
     malformed(
-      `A ${media} body would be read as query parameters by the engine; send the parameters in the query`,
+      `A body of type ${media} would be read as query parameters by the engine; send the parameters in the query`,
     );
   }
 }

@@ -63,8 +63,9 @@ const PODMAN_KEYS = new Set([
 ]);
 
 /**
- * Checks a volume's driver and options, for a driver that `checkVolumeDriver`
- * allowed. Options of a plugin driver are the plugin's business.
+ * Checks a volume's driver (at `where`) and its options (at `optionsAt`), for a
+ * driver that `checkVolumeDriver` allowed. Options of a plugin driver are the
+ * plugin's business.
  */
 export function checkVolumeOptions(
   settings: AdmissionSettings,
@@ -72,8 +73,10 @@ export function checkVolumeOptions(
   driver: string,
   options: ReadonlyMap<string, string>,
   flavor: VolumeFlavor,
+  optionsAt: Where = where,
 ): void {
   checkVolumeDriver(settings, where, driver, flavor);
+  where = optionsAt;
   if (driver !== "" && driver !== "local") return;
   if (options.size === 0) return;
   // Podman matches option names case-insensitively; Docker exactly.

@@ -125,6 +125,12 @@ export function labelBody(body: Uint8Array, field: string, owner: string): Uint8
 export function labelBuildQuery(rawQuery: string, owner: string): string {
   const params = parseQuery(rawQuery);
   if (isQueryError(params)) throw new OwnerLabelError(400, params.error);
+  // Podman reads query names without regard to case: only `labels` may name them.
+  for (const key of params.keys()) {
+    if (key !== "labels" && key.toLowerCase() === "labels") {
+      throw new OwnerLabelError(400, `${key} is not labels: send the labels as labels`);
+    }
+  }
   const given = params.get("labels");
   if (given !== undefined && given.length > 1) {
     throw new OwnerLabelError(400, "labels is given more than once: send it once");

@@ -223,7 +223,7 @@ Deno.test("admit() reads blank bodies as none and refuses what is not JSON, or t
 
 Deno.test("admit() refuses a form-encoded body where the engine would read it as the query", async (t) => {
   const reason =
-    "A application/x-www-form-urlencoded body would be read as query parameters by the engine; send the parameters in the query";
+    "A body of type application/x-www-form-urlencoded would be read as query parameters by the engine; send the parameters in the query";
   const settings = { ALLOW_PLUGINS: "1" };
   for (
     const operation of [
@@ -1213,7 +1213,15 @@ Deno.test("Mounts and Binds name the mount, its source and what would allow it",
       binds("/srv/media:/m:workdir=/srv/media/w,upperdir=/srv/media/u", media),
       ALLOWED,
     ],
-    ["an upperdir option without a value", binds("/srv/media:/m:upperdir", media), ALLOWED],
+    [
+      "an upperdir option without a value (podman takes the name by prefix: refused)",
+      binds("/srv/media:/m:upperdir", media),
+      refused(
+        400,
+        'HostConfig.Binds[0] "/srv/media:/m:upperdir" has a host path that is not absolute and canonical (no .., ., //, \\ or control characters): ""',
+        "HostConfig.Binds[0]",
+      ),
+    ],
     [
       "another option with a value (podman's idmap)",
       binds("/srv/media:/m:idmap=uids=0-1-10", media),
@@ -1910,13 +1918,13 @@ Deno.test("admit() checks the query of each operation whose query reaches the ho
 
 Deno.test("Podman's volume options are matched without case, and its image driver is built in", async (t) => {
   const podman = (body: Record<string, unknown>) => ({ operation: "LibpodVolumeCreate", body });
-  const unknownOption = (key: string) =>
+  const unknownOption = (key: string, field = "Options") =>
     refused(
       403,
-      `Driver[${
+      `${field}[${
         JSON.stringify(key)
       }] is not a local volume option this proxy knows; it needs HOST_ACCESS=1`,
-      `Driver[${JSON.stringify(key)}]`,
+      `${field}[${JSON.stringify(key)}]`,
       "HOST_ACCESS=1",
     );
   await runVerdicts(t, [
@@ -1956,8 +1964,8 @@ Deno.test("Podman's volume options are matched without case, and its image drive
       podman({ Options: { o: "bind", device: "/etc" } }),
       refused(
         403,
-        'Driver (local volume type="" device="/etc" o="bind") needs ALLOW_BIND_MOUNTS to cover /etc',
-        "Driver",
+        'Options (local volume type="" device="/etc" o="bind") needs ALLOW_BIND_MOUNTS to cover /etc',
+        "Options",
         "ALLOW_BIND_MOUNTS",
       ),
     ],
@@ -1992,7 +2000,7 @@ Deno.test("Podman's volume options are matched without case, and its image drive
     ["a podman option sent to Docker", {
       operation: "VolumeCreate",
       body: { DriverOpts: { inodes: "1" } },
-    }, unknownOption("inodes")],
+    }, unknownOption("inodes", "DriverOpts")],
   ]);
 });
 

@@ -1377,8 +1377,8 @@ Deno.test("VolumeCreate and LibpodVolumeCreate read their fields and options as 
         body: { Name: "v", DriverOpts: { type: "none", o: "bind", device: "/etc" } },
       },
       refused(
-        "Driver",
-        'Driver (local volume type="none" device="/etc" o="bind") needs ALLOW_BIND_MOUNTS to cover /etc',
+        "DriverOpts",
+        'DriverOpts (local volume type="none" device="/etc" o="bind") needs ALLOW_BIND_MOUNTS to cover /etc',
         "ALLOW_BIND_MOUNTS",
       ),
     ),
@@ -1406,8 +1406,8 @@ Deno.test("VolumeCreate and LibpodVolumeCreate read their fields and options as 
         body: { Name: "v", Options: { UID: "1000", O: "bind", Device: "/etc" } },
       },
       refused(
-        "Driver",
-        'Driver (local volume type="" device="/etc" o="bind") needs ALLOW_BIND_MOUNTS to cover /etc',
+        "Options",
+        'Options (local volume type="" device="/etc" o="bind") needs ALLOW_BIND_MOUNTS to cover /etc',
         "ALLOW_BIND_MOUNTS",
       ),
     ),

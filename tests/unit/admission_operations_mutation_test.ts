@@ -486,11 +486,11 @@ Deno.test("checkNotFormEncoded() refuses form bodies and non-ASCII media types",
   const cases: [string, string][] = [
     [
       "application/x-www-form-urlencoded",
-      "A application/x-www-form-urlencoded body would be read as query parameters by the engine; send the parameters in the query",
+      "A body of type application/x-www-form-urlencoded would be read as query parameters by the engine; send the parameters in the query",
     ],
     [
       " Multipart/Form-Data ; boundary=x",
-      "A multipart/form-data body would be read as query parameters by the engine; send the parameters in the query",
+      "A body of type multipart/form-data would be read as query parameters by the engine; send the parameters in the query",
     ],
     ["text/\u00e9", 'Content-Type "text/\u00e9" is not ASCII'],
   ];
@@ -1330,12 +1330,12 @@ Deno.test("NetworkCreate: host drivers, plugin drivers, another's configuration 
     [
       { IPAM: { Driver: "macvlan" } },
       hostNetwork,
-      needsPlugins("IPAM.Driver", 'IPAM.Driver "macvlan" (a IPAM plugin)'),
+      needsPlugins("IPAM.Driver", 'IPAM.Driver "macvlan" (an IPAM plugin)'),
     ],
     [
       { IPAM: { Driver: "bridge" } },
       {},
-      needsPlugins("IPAM.Driver", 'IPAM.Driver "bridge" (a IPAM plugin)'),
+      needsPlugins("IPAM.Driver", 'IPAM.Driver "bridge" (an IPAM plugin)'),
     ],
     [{ IPAM: { Driver: "Default", Config: [], Options: {} } }, {}, ALLOWED],
     [{ IPAM: { Driver: "null" } }, {}, ALLOWED],

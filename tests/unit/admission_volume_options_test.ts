@@ -1,0 +1,42 @@
+/**
+ * Fails on main: a volume's local driver options are reported under the
+ * `Driver` field instead of the field that holds them (`DriverOpts` for
+ * Docker's VolumeCreate, `Options` for podman's LibpodVolumeCreate), because
+ * libpod_misc.ts hands `spec.at("Driver")` to checkVolumeOptions for both.
+ * Run from /work/main:
+ *   deno test --no-check --allow-read=. --allow-read=/tmp/bugs \
+ *     --allow-env=__STRYKER_ACTIVE_MUTANT__,LOG_TOKENS,LOG_STREAM /tmp/bugs/admission_libpod_bug_test.ts
+ */
+import assert from "node:assert/strict";
+import { decide } from "../fixtures/admission_corpus.ts";
+
+Deno.test("VolumeCreate names DriverOpts for an option Docker's local driver does not know", () => {
+  assert.deepEqual(
+    decide({ operation: "VolumeCreate", body: { Name: "v", DriverOpts: { uid: "1000" } } }),
+    {
+      allowed: false,
+      status: 403,
+      reason:
+        'DriverOpts["uid"] is not a local volume option this proxy knows; it needs HOST_ACCESS=1',
+      field: 'DriverOpts["uid"]',
+      needs: "HOST_ACCESS=1",
+    },
+  );
+});
+
+Deno.test("LibpodVolumeCreate names Options for an option sent in two cases", () => {
+  assert.deepEqual(
+    decide({
+      operation: "LibpodVolumeCreate",
+      body: { Name: "v", Options: { device: "/srv", DEVICE: "/" } },
+    }),
+    {
+      allowed: false,
+      status: 403,
+      reason:
+        'Options["DEVICE"] is not a local volume option this proxy knows; it needs HOST_ACCESS=1',
+      field: 'Options["DEVICE"]',
+      needs: "HOST_ACCESS=1",
+    },
+  );
+});
