@@ -112,6 +112,7 @@ export const GROUPS = {
       "tests/unit/admission_go_json_test.ts",
       "tests/unit/admission_container_test.ts",
       "tests/unit/admission_json_mutation_test.ts",
+      "tests/unit/go_fold_test.ts",
     ],
   },
   admission_container: {
@@ -130,6 +131,7 @@ export const GROUPS = {
       "tests/unit/admission_corpus_test.ts",
       "tests/unit/admission_operations_test.ts",
       "tests/unit/admission_container_mutation_test.ts",
+      "tests/unit/admission_podman_paths_test.ts",
     ],
   },
   admission_libpod: {
@@ -142,7 +144,11 @@ export const GROUPS = {
       "lib/admission/kube_fields.ts",
       "lib/admission/yaml_documents.ts",
     ],
-    tests: ["tests/unit/admission_libpod_test.ts", "tests/unit/admission_libpod_mutation_test.ts"],
+    tests: [
+      "tests/unit/admission_libpod_test.ts",
+      "tests/unit/admission_libpod_mutation_test.ts",
+      "tests/unit/admission_volume_options_test.ts",
+    ],
   },
   admission_operations: {
     mutate: [
@@ -157,6 +163,7 @@ export const GROUPS = {
       "tests/unit/admission_operations_test.ts",
       "tests/unit/admission_network_test.ts",
       "tests/unit/admission_operations_mutation_test.ts",
+      "tests/unit/admission_build_secrets_test.ts",
     ],
   },
   scoping: {

@@ -1,11 +1,7 @@
 /**
- * Fails on main: a volume's local driver options are reported under the
- * `Driver` field instead of the field that holds them (`DriverOpts` for
- * Docker's VolumeCreate, `Options` for podman's LibpodVolumeCreate), because
- * libpod_misc.ts hands `spec.at("Driver")` to checkVolumeOptions for both.
- * Run from /work/main:
- *   deno test --no-check --allow-read=. --allow-read=/tmp/bugs \
- *     --allow-env=__STRYKER_ACTIVE_MUTANT__,LOG_TOKENS,LOG_STREAM /tmp/bugs/admission_libpod_bug_test.ts
+ * A volume's local driver options are named where they are sent (`DriverOpts`
+ * for Docker's VolumeCreate, `Options` for podman's LibpodVolumeCreate), not
+ * under `Driver` (found by mutation testing).
  */
 import assert from "node:assert/strict";
 import { decide } from "../fixtures/admission_corpus.ts";
