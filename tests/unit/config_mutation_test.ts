@@ -16,7 +16,9 @@ import {
 import {
   defaultListenAddress,
   formatListenAddress,
+  formatListenSpec,
   healthcheckAddress,
+  type ListenAddress,
   parseListenAddress,
   parseListenList,
 } from "../../lib/listen_address.ts";
@@ -494,4 +496,154 @@ Deno.test("only a leading colon of TZ and a leading unix:// of SOCKET_PATH are d
     parseConfig({ SOCKET_PATH: "/run/unix://docker.sock" }).config.socketPath,
     "/run/unix://docker.sock",
   );
+});
+
+Deno.test("a unix listen address takes the mode and group its socket file gets", async (t) => {
+  const good: [string, unknown][] = [
+    [
+      "unix:/run/sp.sock?mode=0660&group=traefik",
+      { transport: "unix", path: "/run/sp.sock", mode: 0o660, group: "traefik" },
+    ],
+    ["unix:/s?mode=660", { transport: "unix", path: "/s", mode: 0o660 }],
+    ["unix:/s?mode=0o600", { transport: "unix", path: "/s", mode: 0o600 }],
+    ["unix:/s?mode=0007", { transport: "unix", path: "/s", mode: 0o7 }],
+    [" unix:/s?group=101&mode=0640 ", { transport: "unix", path: "/s", mode: 0o640, group: "101" }],
+    ["unix:/s?group=4294967295", { transport: "unix", path: "/s", group: "4294967295" }],
+    ["unix:/s?group=_docker-users.1", { transport: "unix", path: "/s", group: "_docker-users.1" }],
+    ["unix:/s?group=host$", { transport: "unix", path: "/s", group: "host$" }],
+    [`unix:/s?group=g${"x".repeat(31)}`, {
+      transport: "unix",
+      path: "/s",
+      group: `g${"x".repeat(31)}`,
+    }],
+    ["unix:/s?mode=0600&mode=0660", { transport: "unix", path: "/s", mode: 0o660 }],
+  ];
+  for (const [text, address] of good) {
+    await t.step(text, () => assert.deepEqual(parseListenAddress(text), address));
+  }
+});
+
+Deno.test("a malformed unix socket option is refused with the whole address", async (t) => {
+  const mode = (address: string) =>
+    `Invalid mode in listen address (want octal permission bits such as 0660): ${address}`;
+  const group = (address: string) =>
+    `Invalid group in listen address (want a group id such as 101, or a group name): ${address}`;
+  const unknown = (key: string, address: string) =>
+    `Unknown option ${JSON.stringify(key)} in listen address (use mode and group): ${address}`;
+  const bad: [string, string][] = [
+    ["unix:/s?mode", mode("unix:/s?mode")],
+    ["unix:/s?mode=", mode("unix:/s?mode=")],
+    ["unix:/s?mode=0668", mode("unix:/s?mode=0668")],
+    ["unix:/s?mode=66", mode("unix:/s?mode=66")],
+    ["unix:/s?mode=06600", mode("unix:/s?mode=06600")],
+    ["unix:/s?mode=x660", mode("unix:/s?mode=x660")],
+    ["unix:/s?mode=0660x", mode("unix:/s?mode=0660x")],
+    ["unix:/s?mode=o660", mode("unix:/s?mode=o660")],
+    ["unix:/s?mode=0x660", mode("unix:/s?mode=0x660")],
+    ["unix:/s?group", group("unix:/s?group")],
+    ["unix:/s?group=", group("unix:/s?group=")],
+    ["unix:/s?group=-g", group("unix:/s?group=-g")],
+    ["unix:/s?group=1a", group("unix:/s?group=1a")],
+    ["unix:/s?group=12345678901", group("unix:/s?group=12345678901")],
+    ["unix:/s?group=a$b", group("unix:/s?group=a$b")],
+    ["unix:/s?group=a b", group("unix:/s?group=a b")],
+    [`unix:/s?group=g${"x".repeat(32)}`, group(`unix:/s?group=g${"x".repeat(32)}`)],
+    ["unix:/s?mode=0660&group=", group("unix:/s?mode=0660&group=")],
+    ["unix:/s?owner=me", unknown("owner", "unix:/s?owner=me")],
+    ["unix:/s?", unknown("", "unix:/s?")],
+    ["unix:/s?=0660", unknown("", "unix:/s?=0660")],
+    ["unix:/s?mode=0660&", unknown("", "unix:/s?mode=0660&")],
+    ["unix:/s?Mode=0660", unknown("Mode", "unix:/s?Mode=0660")],
+    ["unix:s?mode=0660", "Unix listen address needs an absolute path: unix:s?mode=0660"],
+  ];
+  for (const [text, message] of bad) {
+    await t.step(
+      `refuses ${text}`,
+      () => assert.throws(() => parseListenAddress(text), { message }),
+    );
+  }
+});
+
+Deno.test("socket options on a TCP listen address are refused rather than read as a port", () => {
+  for (const text of ["127.0.0.1:2375?mode=0660", "[::1]:2375?group=docker"]) {
+    assert.throws(() => parseListenAddress(text), {
+      message: `Options (mode, group) are for unix listen addresses only: ${text}`,
+    });
+  }
+  assert.equal(
+    configError(() => parseConfig({ LISTEN: "unix:/s?mode=0660, 0.0.0.0:2375?group=1" })),
+    "Invalid value for LISTEN: Options (mode, group) are for unix listen addresses only: " +
+      "0.0.0.0:2375?group=1",
+  );
+});
+
+Deno.test("formatListenSpec() writes an address back as LISTEN takes it, options included", async (t) => {
+  const cases: [ListenAddress, string][] = [
+    [{ transport: "tcp", hostname: "127.0.0.1", port: 2375 }, "127.0.0.1:2375"],
+    [{ transport: "tcp", hostname: "::", port: 1 }, "[::]:1"],
+    [{ transport: "unix", path: "/s" }, "unix:/s"],
+    [{ transport: "unix", path: "/s", mode: 0o660 }, "unix:/s?mode=0660"],
+    [{ transport: "unix", path: "/s", mode: 0o7 }, "unix:/s?mode=0007"],
+    [{ transport: "unix", path: "/s", group: "docker" }, "unix:/s?group=docker"],
+    [
+      { transport: "unix", path: "/r/p.sock", mode: 0o600, group: "101" },
+      "unix:/r/p.sock?mode=0600&group=101",
+    ],
+  ];
+  for (const [address, text] of cases) {
+    await t.step(text, () => {
+      assert.equal(formatListenSpec(address), text);
+      assert.deepEqual(parseListenAddress(text), address);
+    });
+  }
+});
+
+Deno.test("a bad METRICS_LISTEN or TLS setting is a ConfigError naming the variable or the flag", () => {
+  assert.equal(
+    configError(() => parseConfig({ METRICS_LISTEN: "unix:/m.sock" })),
+    "Invalid value for METRICS_LISTEN: unix:/m.sock (want host:port or [v6]:port, such as " +
+      "127.0.0.1:9102: Prometheus scrapes over TCP)",
+  );
+  assert.equal(
+    configError(() => parseCommandLine(["--tls-cert", "/c.pem"], {})),
+    "--tls-cert is set but TLS_KEY is not: TLS needs both (the PEM certificate chain and its " +
+      "private key), or neither",
+  );
+  const { config } = parseConfig({ METRICS_LISTEN: "127.0.0.1:9102" });
+  assert.deepEqual(config.metricsListen, { transport: "tcp", hostname: "127.0.0.1", port: 9102 });
+  assert.equal(config.tls, null);
+});
+
+Deno.test("an error of the override other than a bad setting passes through unchanged", () => {
+  const failure = new TypeError("flag store unavailable");
+  const override = (name: string) => {
+    if (name === "METRICS_LISTEN") throw failure;
+    return undefined;
+  };
+  assert.throws(() => parseConfig({}, override), (error) => error === failure);
+});
+
+Deno.test("the warning that TLS leaves unix sockets plain is among the configuration's warnings", () => {
+  const { config, warnings } = parseConfig({
+    LISTEN: "unix:/run/sp.sock",
+    TLS_CERT: "/c.pem",
+    TLS_KEY: "/k.pem",
+  });
+  assert.deepEqual(config.tls, { certFile: "/c.pem", keyFile: "/k.pem" });
+  assert.deepEqual(warnings, [
+    "TLS_CERT and TLS_KEY apply to TCP listeners, and LISTEN has none: unix sockets stay plain",
+  ]);
+});
+
+Deno.test("misspelt names of switches and of other settings are warned about", () => {
+  assert.deepEqual(parseConfig({ CONTAINRES: "1" }).warnings, [
+    "CONTAINRES is not a setting and is ignored: did you mean CONTAINERS?",
+  ]);
+  assert.deepEqual(parseConfig({ LOG_LEVLE: "debug" }).warnings, [
+    "LOG_LEVLE is not a setting and is ignored: did you mean LOG_LEVEL?",
+  ]);
+  assert.deepEqual(parseConfig({ metrics_listen: "127.0.0.1:9102" }).warnings, [
+    "metrics_listen is not a setting and is ignored: did you mean METRICS_LISTEN? " +
+    "(names are upper case)",
+  ]);
 });

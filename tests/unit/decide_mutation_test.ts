@@ -443,3 +443,24 @@ Deno.test("ActivePolicy keeps one route cache per profile", () => {
   assert.notEqual(active.routes(a), active.routes(b));
   assert.equal(active.routes(b).profile, b);
 });
+
+Deno.test("a libpod query name is read in any case, as podman reads it, and other names stay", async (t) => {
+  const p = profile([{ allow: "LibpodContainerKill", query: { signal: ["SIGHUP"] } }, {
+    allow: "LibpodContainerLogs",
+    query: { follow: false, tail: ["10"] },
+  }]);
+  const cases: [string, string, boolean][] = [
+    ["the name as declared", "/libpod/containers/a/kill?signal=SIGHUP", true],
+    ["another case, an allowed value", "/libpod/containers/a/kill?SIGNAL=SIGHUP", true],
+    ["another case, another value", "/libpod/containers/a/kill?Signal=KILL", false],
+    ["two spellings are two values", "/libpod/containers/a/kill?signal=SIGHUP&Signal=KILL", false],
+    ["each constrained name on its own", "/libpod/containers/a/logs?Tail=10&FOLLOW=false", true],
+    ["the second constraint still holds", "/libpod/containers/a/logs?Tail=10&FOLLOW=true", false],
+  ];
+  for (const [name, raw, forward] of cases) {
+    await t.step(name, () => {
+      const method = raw.includes("/logs") ? "GET" : "POST";
+      assert.equal(decideOn(p, method, raw).forward, forward);
+    });
+  }
+});

@@ -10,6 +10,7 @@ import {
   ENGINE_HOST,
   responseHeadIsClean,
   writeFraming,
+  writeReframedResponseHead,
   writeRequestFields,
   writeRequestHead,
   writeResponseHead,
@@ -192,4 +193,33 @@ Deno.test("a 101 keeps Connection and Upgrade but still loses the other hop-by-h
   );
   const ok = response("HTTP/1.1 200 OK\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n", false).text;
   assert.equal(ok, "HTTP/1.1 200 OK\r\n\r\n");
+});
+
+function reframed(text: string, length: number, close: boolean, prefix = ""): string {
+  const buf = encoder.encode(prefix + text);
+  const scanner = new HeadScanner();
+  scanner.reset(prefix.length);
+  const end = scanner.scan(buf, buf.length, LIMITS);
+  const head = parseResponseHead(buf, prefix.length, end);
+  const out = new ByteWriter(8);
+  writeReframedResponseHead(out, buf, prefix.length, head, length, close);
+  return decoder.decode(out.view());
+}
+
+Deno.test("writeReframedResponseHead() drops the engine's framing and hop-by-hop fields, and frames the new body", async (t) => {
+  const engine = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 120\r\n" +
+    "Transfer-Encoding: chunked\r\nTrailer: X-T\r\nConnection: keep-alive, X-Hop\r\n" +
+    "X-Hop: 1\r\nKeep-Alive: timeout=5\r\nApi-Version: 1.41\r\n\r\n";
+  const kept = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nApi-Version: 1.41\r\n";
+  const cases: [string, number, boolean, string][] = [
+    ["with a length", 17, false, `${kept}Content-Length: 17\r\n\r\n`],
+    ["with no body", 0, false, `${kept}Content-Length: 0\r\n\r\n`],
+    ["chunked", -2, false, `${kept}Transfer-Encoding: chunked\r\n\r\n`],
+    ["closing", 5, true, `${kept}Content-Length: 5\r\nConnection: close\r\n\r\n`],
+  ];
+  for (const [name, length, close, expected] of cases) {
+    await t.step(name, () => {
+      assert.equal(reframed(engine, length, close, "earlier bytes\n"), expected);
+    });
+  }
 });

@@ -705,3 +705,21 @@ Deno.test("any three digits are a status, and an unframed answer's type is only 
   assert.equal(response("HTTP/1.1 999 X\r\n\r\n").head.status, 999);
   assert.equal(response("HTTP/1.1 200 OK\r\nX-A: 1\r\nX-B: Two\r\n\r\n").head.contentType, "");
 });
+
+Deno.test("an HTTP/1.0 request may not be chunked or ask for an upgrade, and says why", async (t) => {
+  const cases: [string, string, string][] = [
+    [
+      "chunked",
+      "POST /a HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n",
+      "400 Transfer-Encoding in an HTTP/1.0 request (send Content-Length)",
+    ],
+    [
+      "an upgrade",
+      "GET /a HTTP/1.0\r\nConnection: Upgrade\r\nUpgrade: tcp\r\n\r\n",
+      "400 Upgrade in an HTTP/1.0 request (upgrades need HTTP/1.1)",
+    ],
+  ];
+  for (const [name, text, expected] of cases) {
+    await t.step(name, () => assert.equal(refusal(text), expected));
+  }
+});

@@ -12,6 +12,7 @@ import {
   signalNumber,
 } from "../../lib/policy/query_constraint.ts";
 import {
+  foldedValues,
   goBoolean,
   isQueryError,
   parseQuery,
@@ -226,4 +227,20 @@ Deno.test("normalizeReference() names images as the engine does", () => {
   assert.equal(normalizeReference("localhost/app"), "localhost/app");
   assert.equal(normalizeReference("localhostx/app"), "docker.io/localhostx/app");
   assert.equal(normalizeReference("/app"), "docker.io//app");
+});
+
+Deno.test("foldedValues() gathers the values of every name that folds to the one asked for", async (t) => {
+  const upper = (text: string) => text.toUpperCase();
+  const query = new Map([["all", ["1"]], ["ALL", ["0", "2"]], ["size", ["1"]], ["All", []]]);
+  const cases: [string, string, string[] | undefined][] = [
+    ["several spellings, in order", "aLl", ["1", "0", "2"]],
+    ["one spelling", "SIZE", ["1"]],
+    ["none", "limit", undefined],
+  ];
+  for (const [name, asked, expected] of cases) {
+    await t.step(name, () => assert.deepEqual(foldedValues(query, asked, upper), expected));
+  }
+  await t.step("a name present with no values gives an empty list", () => {
+    assert.deepEqual(foldedValues(new Map([["a", []]]), "A", upper), []);
+  });
 });
