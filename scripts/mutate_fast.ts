@@ -10,12 +10,14 @@
  * Mutants in code that runs while modules load (constant tables, regexes) get
  * a fresh worker each, with the mutant set before the imports; mutants no test
  * reaches are reported as NoCoverage without a run; a run past its limit is a
- * Timeout, and its worker is replaced. Writes reports/mutation/<group>.json in
- * Stryker's format, which scripts/mutation_summary.ts and
- * scripts/mutation_recheck.ts read. The one difference from a process per
- * mutant: state a module keeps between runs (a cache) is shared by the
- * mutants one worker runs; `deno task mutate:recheck` re-tests survivors in
- * processes of their own, and `deno task mutate` remains the reference.
+ * Timeout, and its worker is replaced. After each mutant the unmutated tests
+ * run again in the same worker, and the worker is replaced when they fail: a
+ * mutant that left a module's state broken (a cache filled wrongly, a lazily
+ * built table) cannot make the next one look killed. Writes
+ * reports/mutation/<group>.json in Stryker's format, which
+ * scripts/mutation_summary.ts and scripts/mutation_recheck.ts read;
+ * `deno task mutate:recheck` re-tests survivors in processes of their own,
+ * and `deno task mutate` remains the reference.
  */
 
 interface Mutant {
@@ -222,6 +224,14 @@ async function mutateGroup(group: string): Promise<void> {
       } else {
         if (!lane.alive) await lane.start(null);
         reply = await lane.run(mutant.id, limit);
+        // A mutant may leave a module's state broken (a cache filled wrongly):
+        // the next mutant runs only where the unmutated tests pass again.
+        if (lane.alive) {
+          const clean = await lane.run(null, limit);
+          if (clean === "timeout" || clean === "error" || clean.kind !== "ran" || clean.failure) {
+            lane.stop();
+          }
+        }
       }
       [mutant.status, mutant.statusReason] = statusOf(reply);
       if (++done % 200 === 0) console.error(`mutate_fast: ${group}: ${done}/${queue.length}`);

@@ -70,10 +70,21 @@ Deno.test("prepareAdmission() loads the YAML parser for kube play only, and admi
     name: "Error",
     message: "The YAML parser is not loaded: call loadYaml() first",
   };
-  assert.throws(() => admit(request, settings), unloaded);
-  await prepareAdmission("ContainerCreate");
-  await prepareAdmission("LibpodKubeApply");
-  assert.throws(() => admit(request, settings), unloaded);
+  // Loaded once per process: where test files share one (deno task mutate:fast),
+  // another may have loaded it already, and only what follows can be checked.
+  let loaded = true;
+  try {
+    admit(request, settings);
+  } catch (error) {
+    if (!(error instanceof Error) || error.message !== unloaded.message) throw error;
+    loaded = false;
+  }
+  if (!loaded) {
+    assert.throws(() => admit(request, settings), unloaded);
+    await prepareAdmission("ContainerCreate");
+    await prepareAdmission("LibpodKubeApply");
+    assert.throws(() => admit(request, settings), unloaded);
+  }
   await prepareAdmission("LibpodKubePlay");
   assert.deepEqual(
     admit({ ...request, operation: "LibpodPlayKube" }, settings),

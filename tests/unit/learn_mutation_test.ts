@@ -321,3 +321,18 @@ Deno.test("learnPolicy() matches by listener only when the log shows several", (
       .join("\n"),
   );
 });
+
+Deno.test("learnPolicy() reads an absent boolean as the engine does: stats without stream streams", () => {
+  const stats = (path: string) =>
+    record({ client: "10.0.0.7:1", method: "GET", path, operation: "ContainerStats" });
+  const learned = (paths: string[]) =>
+    learnPolicy(paths.map(stats), ROUTES, NOW).text.split("\n").filter((line) =>
+      line.includes("stream")
+    );
+  // `stream` is true when absent: a client that never sent it streamed, so no `stream: false`.
+  assert.deepEqual(learned(["/containers/a/stats"]), []);
+  assert.deepEqual(learned(["/containers/a/stats?stream=0", "/containers/a/stats?stream=false"]), [
+    "          stream: false",
+  ]);
+  assert.deepEqual(learned(["/containers/a/stats?stream=0", "/containers/a/stats"]), []);
+});

@@ -21,7 +21,12 @@ import {
   PolicyError,
   shadows,
 } from "../../lib/policy/policy_loader.ts";
-import { clientMatches, describeProfile, selectProfile } from "../../lib/policy/profile.ts";
+import {
+  clientMatches,
+  describeProfile,
+  identifiesClients,
+  selectProfile,
+} from "../../lib/policy/profile.ts";
 import {
   parseProfileSettings,
   settingBoolean,
@@ -800,4 +805,30 @@ Deno.test("policy documents refuse keys that are not plain strings and maps that
   assert.throws(() => parseDocumentTree("a: &x\n  b: *x\n"), {
     message: "A YAML alias refers to itself",
   });
+});
+
+Deno.test("clients are looked up in the engine when a profile matches containers or audits, only then", async (t) => {
+  const cases: [string, string, boolean][] = [
+    ["no profile needs it", "profiles:\n  - name: a\n    rules: [SystemPing]\n", false],
+    [
+      "a profile matches by container name",
+      "profiles:\n  - name: a\n    match: { container: { name: traefik } }\n    rules: [SystemPing]\n",
+      true,
+    ],
+    [
+      "the second of two profiles audits",
+      "profiles:\n  - name: a\n    match: { source: 127.0.0.2 }\n    rules: [SystemPing]\n" +
+      "  - name: b\n    mode: audit\n    rules: [SystemPing]\n",
+      true,
+    ],
+    [
+      "every profile enforces",
+      "profiles:\n  - name: a\n    match: { source: 127.0.0.2 }\n    mode: enforce\n" +
+      "    rules: [SystemPing]\n  - name: b\n    rules: [SystemPing]\n",
+      false,
+    ],
+  ];
+  for (const [name, text, expected] of cases) {
+    await t.step(name, () => assert.equal(identifiesClients(load(text)), expected));
+  }
 });

@@ -12,6 +12,7 @@ import {
   routesMatchingTemplate,
 } from "../../lib/routes/route_matcher.ts";
 import { parseRouteTemplate, templateShape } from "../../lib/routes/route_template.ts";
+import { ROUTES } from "../../lib/routes/engine_routes.ts";
 
 Deno.test("parseRouteTemplate() splits templates and refuses what the matcher cannot honour", async (t) => {
   const good: [string, unknown[]][] = [
@@ -39,7 +40,10 @@ Deno.test("parseRouteTemplate() splits templates and refuses what the matcher ca
     ["/a/", [{ kind: "literal", text: "a" }, { kind: "literal", text: "" }]],
   ];
   for (const [template, segments] of good) {
-    await t.step(template, () => assert.deepEqual(parseRouteTemplate(template), segments));
+    await t.step(
+      template,
+      () => assert.deepEqual(parseRouteTemplate(template), segments),
+    );
   }
   const bad: [string, string][] = [
     ["a/b", "Route template must start with /: a/b"],
@@ -48,7 +52,10 @@ Deno.test("parseRouteTemplate() splits templates and refuses what the matcher ca
     ["/{id}b", "Route template param must fill a whole segment: /{id}b"],
     ["/{1id}", "Route template param must fill a whole segment: /{1id}"],
     ["/x}", "Route template param must fill a whole segment: /x}"],
-    ["/{id:[0-9]+}", "Unsupported route template param regex [0-9]+: /{id:[0-9]+}"],
+    [
+      "/{id:[0-9]+}",
+      "Unsupported route template param regex [0-9]+: /{id:[0-9]+}",
+    ],
     ["/{id:.**}", "Unsupported route template param regex .**: /{id:.**}"],
   ];
   for (const [template, message] of bad) {
@@ -57,7 +64,10 @@ Deno.test("parseRouteTemplate() splits templates and refuses what the matcher ca
       () => assert.throws(() => parseRouteTemplate(template), { message }),
     );
   }
-  assert.equal(templateShape("/containers/{name:.*}/json/{id}"), "/containers/{}/json/{}");
+  assert.equal(
+    templateShape("/containers/{name:.*}/json/{id}"),
+    "/containers/{}/json/{}",
+  );
 });
 
 Deno.test("routeSpec() builds routes from table rows, and refuses bad rows", () => {
@@ -98,7 +108,9 @@ Deno.test("routeSpec() builds routes from table rows, and refuses bad rows", () 
   assert.equal(routeSpec("r", "X", "GET /libpodx").api, "docker");
   assert.equal(routeSpec("r", "X", "GET /x/libpod/y").api, "docker");
   assert.deepEqual(
-    Object.values(routeSpec("r", "X", "GET /", "a:i b:n c:s d:a e:o f:b").query),
+    Object.values(
+      routeSpec("r", "X", "GET /", "a:i b:n c:s d:a e:o f:b").query,
+    ),
     ["integer", "number", "string", "array", "object", "boolean"],
   );
   assert.throws(() => routeSpec("s", "X", "GET /", "all:z"), {
@@ -110,7 +122,9 @@ Deno.test("routeSpec() builds routes from table rows, and refuses bad rows", () 
   assert.throws(() => routeSpec("s", "X", "GET /", "all"), {
     message: "Bad query parameter in table: all",
   });
-  assert.throws(() => routeSpec("x", "X", "GET /"), { message: "Bad route source in table: x" });
+  assert.throws(() => routeSpec("x", "X", "GET /"), {
+    message: "Bad route source in table: x",
+  });
 });
 
 Deno.test("RouteMatcher resolves literal and param first segments and multi-segment params", async (t) => {
@@ -129,7 +143,9 @@ Deno.test("RouteMatcher resolves literal and param first segments and multi-segm
     ["GET", "", "Root", {}],
     ["GET", "_ping", "Ping", {}],
     ["GET", "images/a/json", "Inspect", { name: "a" }],
-    ["GET", "images/ghcr.io/acme/app:1/json", "Inspect", { name: "ghcr.io/acme/app:1" }],
+    ["GET", "images/ghcr.io/acme/app:1/json", "Inspect", {
+      name: "ghcr.io/acme/app:1",
+    }],
     ["GET", "images/json", "Anything", { path: "images/json" }],
     ["GET", "images/a/json/json", "Inspect", { name: "a/json" }],
     ["GET", "images/a/b/history/3", "History", { name: "a/b", n: "3" }],
@@ -149,22 +165,28 @@ Deno.test("RouteMatcher resolves literal and param first segments and multi-segm
       const found = matcher.match(method, path === "" ? [] : path.split("/"));
       assert.equal(found?.route.operation ?? null, operation);
       if (found !== null) {
-        assert.equal(found.index, routes.findIndex((r) => r.operation === operation));
+        assert.equal(
+          found.index,
+          routes.findIndex((r) => r.operation === operation),
+        );
         assert.deepEqual(found.params, params);
       }
     });
   }
-  await t.step("without a catch-all, an empty path and a param-first miss", () => {
-    const strict = new RouteMatcher([
-      routeSpec("r", "A", "GET /a"),
-      routeSpec("r", "B", "GET /{x}/b"),
-    ]);
-    assert.equal(strict.match("GET", []), null);
-    assert.equal(strict.match("GET", ["z", "b"])?.route.operation, "B");
-    assert.equal(strict.match("GET", ["a", "b"])?.route.operation, "B");
-    assert.equal(strict.match("GET", ["z"]), null);
-    assert.equal(strict.match("GET", ["a"])?.route.operation, "A");
-  });
+  await t.step(
+    "without a catch-all, an empty path and a param-first miss",
+    () => {
+      const strict = new RouteMatcher([
+        routeSpec("r", "A", "GET /a"),
+        routeSpec("r", "B", "GET /{x}/b"),
+      ]);
+      assert.equal(strict.match("GET", []), null);
+      assert.equal(strict.match("GET", ["z", "b"])?.route.operation, "B");
+      assert.equal(strict.match("GET", ["a", "b"])?.route.operation, "B");
+      assert.equal(strict.match("GET", ["z"]), null);
+      assert.equal(strict.match("GET", ["a"])?.route.operation, "A");
+    },
+  );
 });
 
 Deno.test("rule patterns glob over literal segments only, take ** anywhere, and name what is wrong", async (t) => {
@@ -196,7 +218,10 @@ Deno.test("rule patterns glob over literal segments only, take ** anywhere, and 
     ["POST", "/a/{id}/json", []],
   ];
   for (const [method, pattern, expected] of cases) {
-    await t.step(`${method} ${pattern}`, () => assert.deepEqual(names(method, pattern), expected));
+    await t.step(
+      `${method} ${pattern}`,
+      () => assert.deepEqual(names(method, pattern), expected),
+    );
   }
   const bad: [string, string][] = [
     ["a/b", "Route pattern must start with /: a/b"],
@@ -210,7 +235,9 @@ Deno.test("rule patterns glob over literal segments only, take ** anywhere, and 
   ];
   for (const [pattern, message] of bad) {
     await t.step(`refuses ${pattern}`, () => {
-      assert.throws(() => routesMatchingTemplate(routes, "GET", pattern), { message });
+      assert.throws(() => routesMatchingTemplate(routes, "GET", pattern), {
+        message,
+      });
     });
   }
   await t.step("operation globs are anchored and literal but for *", () => {
@@ -222,7 +249,132 @@ Deno.test("rule patterns glob over literal segments only, take ** anywhere, and 
     const found = (glob: string) => operationsMatching(ops, glob).map((i) => ops[i].operation);
     assert.deepEqual(found("Container.List"), ["Container.List"]);
     assert.deepEqual(found("Container*"), ["ContainerList", "Container.List"]);
-    assert.deepEqual(found("*List"), ["ContainerList", "Container.List", "XContainerList"]);
+    assert.deepEqual(found("*List"), [
+      "ContainerList",
+      "Container.List",
+      "XContainerList",
+    ]);
     assert.deepEqual(found("ContainerLis"), []);
   });
+});
+
+Deno.test("routeSpec() reads a B code as a boolean that is true when absent", async (t) => {
+  await t.step(
+    "B marks the parameter true by default and keeps its type boolean",
+    () => {
+      const spec = routeSpec(
+        "s",
+        "ContainerStats",
+        "GET /containers/{name:.*}/stats",
+        "stream:B one-shot:b",
+      );
+      assert.deepEqual(spec.query, {
+        stream: "boolean",
+        "one-shot": "boolean",
+      });
+      assert.deepEqual(spec.trueByDefault, ["stream"]);
+      assert.ok(Object.isFrozen(spec.trueByDefault));
+    },
+  );
+  await t.step("several B codes are listed in query order", () => {
+    const spec = routeSpec("s", "X", "POST /build", "rm:B q:b pull:B");
+    assert.deepEqual(spec.trueByDefault, ["rm", "pull"]);
+  });
+  await t.step("a name holding a colon keeps it", () => {
+    assert.deepEqual(routeSpec("s", "X", "GET /", "a:b:B").trueByDefault, [
+      "a:b",
+    ]);
+  });
+  await t.step("without a B code there is no trueByDefault at all", () => {
+    assert.equal(
+      "trueByDefault" in routeSpec("s", "X", "GET /", "all:b"),
+      false,
+    );
+    assert.equal("trueByDefault" in routeSpec("s", "X", "GET /"), false);
+  });
+  await t.step("the real table's stats routes stream by default", () => {
+    const stats = ROUTES.find((route) => route.operation === "ContainerStats");
+    assert.deepEqual(stats?.trueByDefault, ["stream"]);
+  });
+});
+
+Deno.test("PARAM_TYPE_CODES gives every param type the one-letter code routeSpec() decodes", () => {
+  assert.deepEqual(PARAM_TYPE_CODES, {
+    boolean: "b",
+    integer: "i",
+    number: "n",
+    string: "s",
+    array: "a",
+    object: "o",
+  });
+});
+
+Deno.test("RouteMatcher parses a group's templates only when a request first reaches the group", async (t) => {
+  const routes = [
+    routeSpec("r", "A", "GET /a"),
+    routeSpec("r", "Bad", "GET /b/{id:[0-9]+}"),
+    routeSpec("r", "C", "GET /c/{id}"),
+  ];
+  const matcher = new RouteMatcher(routes);
+  await t.step(
+    "requests under other first segments never parse the bad template",
+    () => {
+      assert.equal(matcher.match("GET", ["a"])?.route.operation, "A");
+      assert.deepEqual(matcher.match("GET", ["c", "1"])?.params, { id: "1" });
+      assert.equal(matcher.match("GET", ["z"]), null);
+    },
+  );
+  await t.step("a request under its first segment meets its error", () => {
+    assert.throws(() => matcher.match("GET", ["b", "1"]), {
+      message: "Unsupported route template param regex [0-9]+: /b/{id:[0-9]+}",
+    });
+  });
+});
+
+Deno.test("OPTIONS /{anyroute:.*} of the real table serves every path", async (t) => {
+  // A matcher of its own: the process-wide one keeps groups compiled across mutants.
+  const matcher = new RouteMatcher(ROUTES);
+  const index = ROUTES.findIndex((route) => route.operation === "SystemOptions");
+  for (
+    const path of [
+      "",
+      "_ping",
+      "containers/json",
+      "images/ghcr.io/acme/app:1/json",
+      "libpod/info",
+      "nowhere/at/all",
+    ]
+  ) {
+    await t.step(`OPTIONS /${path}`, () => {
+      const segments = path === "" ? [] : path.split("/");
+      const found = matcher.match("OPTIONS", segments);
+      assert.equal(found?.index, index);
+      assert.deepEqual(found?.params, { anyroute: path });
+    });
+  }
+});
+
+Deno.test("RouteMatcher tries param-first routes in table order among a first segment's routes", async (t) => {
+  const routes = [
+    routeSpec("r", "First", "GET /{kind}/json"),
+    routeSpec("r", "Literal", "GET /images/json"),
+    routeSpec("r", "Images", "GET /images/{name:.*}"),
+    routeSpec("r", "Last", "GET /{path:.*}"),
+  ];
+  const matcher = new RouteMatcher(routes);
+  const cases: [string, string][] = [
+    ["images/json", "First"],
+    ["images/a/b", "Images"],
+    ["images", "Last"],
+    ["volumes/json", "First"],
+    ["volumes/x", "Last"],
+  ];
+  for (const [path, operation] of cases) {
+    await t.step(`GET /${path} runs ${operation}`, () => {
+      assert.equal(
+        matcher.match("GET", path.split("/"))?.route.operation,
+        operation,
+      );
+    });
+  }
 });
