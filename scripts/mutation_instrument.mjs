@@ -5,7 +5,10 @@
 // writes out/<name> for each file and prints the mutants as JSON, with
 // 1-based lines and columns as in Stryker's reports.
 import { readFileSync, writeFileSync } from "node:fs";
-import { Instrumenter } from "../node_modules/@stryker-mutator/instrumenter/dist/src/index.js";
+// Resolved at run time: node_modules/ exists only once `deno task mutate` installed StrykerJS.
+const { Instrumenter } = await import(
+  new URL("../node_modules/@stryker-mutator/instrumenter/dist/src/index.js", import.meta.url).href
+);
 
 const input = JSON.parse(readFileSync(0, "utf8"));
 const quiet = new Proxy({}, {
