@@ -40,3 +40,14 @@ Deno.test("a build secret whose src climbs out of the context through JSON escap
     });
   }
 });
+
+Deno.test("a secrets parameter that looks like a JSON list but is none is refused, named", () => {
+  const refusal = refusalOf('["id=a,src=x"');
+  assert.ok(refusal !== undefined, "allowed");
+  assert.equal(refusal.status, 400);
+  assert.equal(refusal.field, "secrets");
+  assert.equal(
+    refusal.reason,
+    'Query parameter secrets: "[\\"id=a,src=x\\"" is not a JSON list of strings',
+  );
+});

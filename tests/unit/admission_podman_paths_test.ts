@@ -74,3 +74,19 @@ Deno.test("a bind source starting with . is a host path for podman, refused as n
     if (!verdict.allowed) assert.equal(verdict.status, 400, raw);
   }
 });
+
+Deno.test("a Volumes key sent twice is refused, named", () => {
+  const settings = parseAdmissionSettings({}, { hostAccess: false });
+  const verdict = admit({
+    operation: "ContainerCreate",
+    query: new Map(),
+    body: new TextEncoder().encode('{"Image":"x","Volumes":{"/a":{},"/a":{}}}'),
+    contentType: "application/json",
+  }, settings);
+  assert.deepEqual(verdict, {
+    allowed: false,
+    status: 400,
+    reason: 'Key "/a" is sent twice in Volumes',
+    field: "Volumes",
+  });
+});

@@ -456,6 +456,7 @@ Deno.test("a libpod query name is read in any case, as podman reads it, and othe
     ["two spellings are two values", "/libpod/containers/a/kill?signal=SIGHUP&Signal=KILL", false],
     ["each constrained name on its own", "/libpod/containers/a/logs?Tail=10&FOLLOW=false", true],
     ["the second constraint still holds", "/libpod/containers/a/logs?Tail=10&FOLLOW=true", false],
+    ["the first constraint still holds", "/libpod/containers/a/logs?follow=true&tail=10", false],
   ];
   for (const [name, raw, forward] of cases) {
     await t.step(name, () => {
@@ -463,4 +464,10 @@ Deno.test("a libpod query name is read in any case, as podman reads it, and othe
       assert.equal(decideOn(p, method, raw).forward, forward);
     });
   }
+});
+
+Deno.test("a libpod parameter a rule says must not be given may be left out", () => {
+  const p = profile([{ allow: "LibpodContainerLogs", query: { follow: null } }]);
+  assert.equal(decideOn(p, "GET", "/libpod/containers/a/logs?tail=1").forward, true);
+  assert.equal(decideOn(p, "GET", "/libpod/containers/a/logs?Follow=0").forward, false);
 });

@@ -230,6 +230,8 @@ Deno.test("rule patterns glob over literal segments only, take ** anywhere, and 
     ["/a{id}", "Route pattern param must fill a whole segment: /a{id}"],
     ["/{id}x", "Route pattern param must fill a whole segment: /{id}x"],
     ["/{a{b}}", "Route pattern param must fill a whole segment: /{a{b}}"],
+    ["/containers/{id", "Route pattern param must fill a whole segment: /containers/{id"],
+    ["/containers/id}", "Route pattern param must fill a whole segment: /containers/id}"],
     ["/a**", "** must fill a whole segment: /a**"],
     ["/**a", "** must fill a whole segment: /**a"],
   ];
