@@ -20,6 +20,8 @@
  * and `deno task mutate` remains the reference.
  */
 
+import { sandbox, testCommand } from "./mutation_recheck.ts";
+
 interface Mutant {
   id: string;
   fileName: string;
@@ -40,10 +42,8 @@ const LOAD_LIMIT_MS = 60_000;
 
 /** The group's test files and mutate patterns, from stryker.config.mjs. */
 async function groupOf(group: string): Promise<{ tests: string[]; mutate: string[] }> {
-  Deno.env.set("MUTATE_GROUP", group);
-  Deno.env.set("MUTATE_DENO", Deno.execPath());
+  const command = await testCommand(group);
   const config = await import(`../stryker.config.mjs?group=${group}`);
-  const command: string = config.default.commandRunner.command;
   return {
     tests: command.split(" ").filter((word) => word.endsWith(".ts")),
     mutate: config.GROUPS[group].mutate,
@@ -77,19 +77,6 @@ async function* walk(dir: string, prefix = ""): AsyncGenerator<string> {
     if (entry.isDirectory) yield* walk(`${dir}/${entry.name}`, `${prefix}${entry.name}/`);
     else yield `${prefix}${entry.name}`;
   }
-}
-
-async function sandbox(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "mutate-fast-" });
-  const { code } = await new Deno.Command("bash", {
-    args: [
-      "-c",
-      `tar -C "${root}" --exclude=./.git --exclude=./.deno --exclude=./node_modules ` +
-      `--exclude=./reports --exclude=./.stryker-tmp --exclude=./bench/out -cf - . | tar -C "${dir}" -xf -`,
-    ],
-  }).output();
-  if (code !== 0) throw new Error("mutate_fast: could not copy the repository");
-  return dir;
 }
 
 async function instrument(
@@ -180,7 +167,7 @@ async function mutateGroup(group: string): Promise<void> {
   const started = Date.now();
   const { tests, mutate } = await groupOf(group);
   const files = await expandMutate(mutate);
-  const dir = await sandbox();
+  const dir = await sandbox("mutate-fast-");
   console.error(`mutate_fast: ${group}: instrumenting ${files.length} files in ${dir}`);
   const mutants = await instrument(dir, files);
   console.error(`mutate_fast: ${group}: ${mutants.length} mutants`);

@@ -53,7 +53,7 @@ export function applyMutant(source: string, mutant: Mutant): string {
 }
 
 /** The group's test command, as stryker.config.mjs builds it. */
-async function testCommand(group: string): Promise<string> {
+export async function testCommand(group: string): Promise<string> {
   Deno.env.set("MUTATE_GROUP", group);
   Deno.env.set("MUTATE_DENO", Deno.execPath());
   const config = await import(`../stryker.config.mjs?group=${group}`);
@@ -83,8 +83,9 @@ async function run(command: string, cwd: string): Promise<boolean | "timeout"> {
 }
 
 /** A copy of the repository's sources and tests to mutate in. */
-async function sandbox(): Promise<string> {
-  const dir = await Deno.makeTempDir({ prefix: "mutation-recheck-" });
+/** A copy of the repository to mutate in (also used by scripts/mutate_fast.ts). */
+export async function sandbox(prefix = "mutation-recheck-"): Promise<string> {
+  const dir = await Deno.makeTempDir({ prefix });
   const { code } = await new Deno.Command("bash", {
     args: [
       "-c",
@@ -92,7 +93,7 @@ async function sandbox(): Promise<string> {
       `--exclude=./reports --exclude=./.stryker-tmp --exclude=./bench/out -cf - . | tar -C "${dir}" -xf -`,
     ],
   }).output();
-  if (code !== 0) throw new Error("mutation_recheck: could not copy the repository");
+  if (code !== 0) throw new Error("mutation: could not copy the repository");
   return dir;
 }
 
