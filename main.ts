@@ -10,18 +10,18 @@ import {
   ConfigError,
   parseCommandLine,
   USAGE,
-} from "./lib/config.ts";
-import { formatListenAddress, formatListenSpec } from "./lib/listen_address.ts";
-import { Logger } from "./lib/log.ts";
-import { missingPermissions, runFlags } from "./lib/permissions.ts";
+} from "./lib/config/config.ts";
+import { formatListenAddress, formatListenSpec } from "./lib/config/listen_address.ts";
+import { Logger } from "./lib/log/log.ts";
+import { missingPermissions, runFlags } from "./lib/server/permissions.ts";
 import { parseAddress } from "./lib/policy/cidr.ts";
 import { describePolicy, explainRequest, hostAccessWarnings } from "./lib/policy/explain.ts";
 import type { Policy } from "./lib/policy/profile.ts";
-import { loadPolicyFile, PolicyFileError } from "./lib/policy_file.ts";
-import type { PolicyReloader } from "./lib/policy_reloader.ts";
+import { loadPolicyFile, PolicyFileError } from "./lib/config/policy_file.ts";
+import type { PolicyReloader } from "./lib/server/policy_reloader.ts";
 import { routeMatcher, ROUTES } from "./lib/routes/engine_routes.ts";
-import { startProxy } from "./lib/server.ts";
-import { describeConfig } from "./lib/summary.ts";
+import { startProxy } from "./lib/server/server.ts";
+import { describeConfig } from "./lib/server/summary.ts";
 import { sleep } from "./lib/timer.ts";
 import { VERSION } from "./lib/version.ts";
 
@@ -119,7 +119,7 @@ async function main(): Promise<void> {
     return;
   }
   if (command === "healthcheck") {
-    const { checkHealth } = await import("./lib/healthcheck.ts");
+    const { checkHealth } = await import("./lib/server/healthcheck.ts");
     const result = await checkHealth(config.listen[0], { tls: config.tls });
     console.log(`${result.healthy ? "healthy" : "unhealthy"}: ${result.detail}`);
     Deno.exit(result.healthy ? 0 : 1);
@@ -181,7 +181,7 @@ async function main(): Promise<void> {
 
   let reloader: PolicyReloader | null = null;
   if (config.policyFile !== null) {
-    const { PolicyReloader } = await import("./lib/policy_reloader.ts");
+    const { PolicyReloader } = await import("./lib/server/policy_reloader.ts");
     reloader = new PolicyReloader(config.policyFile, loadOptions(config), server, logger);
     server.metrics?.watchReloads(reloader);
     reloader.start(await Deno.readTextFile(config.policyFile).catch(() => null));

@@ -32,51 +32,54 @@ const PASSING_ONLY = new Set([]);
  */
 export const GROUPS = {
   request_target: {
-    mutate: ["lib/request_target.ts"],
-    tests: ["tests/unit/request_target_test.ts", "tests/unit/request_target_mutation_test.ts"],
+    mutate: ["lib/http/request_target.ts"],
+    tests: [
+      "tests/unit/http/request_target_test.ts",
+      "tests/unit/http/request_target_mutation_test.ts",
+    ],
   },
   http_head: {
-    mutate: ["lib/http_head.ts"],
+    mutate: ["lib/http/http_head.ts"],
     tests: [
-      "tests/unit/http_head_test.ts",
-      "tests/unit/http_head_mutation_test.ts",
-      "tests/unit/forward_head_mutation_test.ts",
+      "tests/unit/http/http_head_test.ts",
+      "tests/unit/http/http_head_mutation_test.ts",
+      "tests/unit/http/forward_head_mutation_test.ts",
     ],
   },
   chunked: {
-    mutate: ["lib/chunked.ts"],
-    tests: ["tests/unit/chunked_test.ts", "tests/unit/chunked_mutation_test.ts"],
+    mutate: ["lib/http/chunked.ts"],
+    tests: ["tests/unit/http/chunked_test.ts", "tests/unit/http/chunked_mutation_test.ts"],
   },
   forward_head: {
-    mutate: ["lib/forward_head.ts"],
-    tests: ["tests/unit/http_head_test.ts", "tests/unit/forward_head_mutation_test.ts"],
+    mutate: ["lib/http/forward_head.ts"],
+    tests: ["tests/unit/http/http_head_test.ts", "tests/unit/http/forward_head_mutation_test.ts"],
   },
   config: {
-    mutate: ["lib/config.ts", "lib/cli_args.ts", "lib/listen_address.ts"],
-    tests: ["tests/unit/config_test.ts", "tests/unit/config_mutation_test.ts"],
+    mutate: ["lib/config/config.ts", "lib/config/cli_args.ts", "lib/config/listen_address.ts"],
+    tests: ["tests/unit/config/config_test.ts", "tests/unit/config/config_mutation_test.ts"],
   },
   switches: {
     mutate: ["lib/policy/switches.ts", "lib/policy/flags.ts"],
-    tests: ["tests/unit/switches_test.ts", "tests/unit/switches_mutation_test.ts"],
+    tests: ["tests/unit/policy/switches_test.ts", "tests/unit/policy/switches_mutation_test.ts"],
   },
   query: {
     mutate: ["lib/policy/query_params.ts", "lib/policy/query_constraint.ts"],
     tests: [
-      "tests/unit/query_params_test.ts",
-      "tests/unit/query_constraint_test.ts",
-      "tests/unit/query_mutation_test.ts",
+      "tests/unit/policy/query_params_test.ts",
+      "tests/unit/policy/query_constraint_test.ts",
+      "tests/unit/policy/query_mutation_test.ts",
     ],
   },
   match: {
     mutate: ["lib/policy/glob.ts", "lib/policy/cidr.ts", "lib/policy/labels.ts"],
-    tests: ["tests/unit/cidr_test.ts", "tests/unit/match_mutation_test.ts"],
+    tests: ["tests/unit/policy/cidr_test.ts", "tests/unit/policy/match_mutation_test.ts"],
   },
   decide: {
-    mutate: ["lib/policy/rule.ts", "lib/policy/decide.ts", "lib/route_cache.ts"],
+    mutate: ["lib/policy/rule.ts", "lib/policy/decide.ts", "lib/proxy/route_cache.ts"],
     tests: [
-      "tests/unit/decide_test.ts",
-      "tests/unit/policy_loader_test.ts",
-      "tests/unit/decide_mutation_test.ts",
+      "tests/unit/policy/decide_test.ts",
+      "tests/unit/policy/policy_loader_test.ts",
+      "tests/unit/policy/decide_mutation_test.ts",
     ],
   },
   policy_file: {
@@ -87,21 +90,27 @@ export const GROUPS = {
       "lib/policy/policy_document.ts",
       "lib/policy/env_policy.ts",
     ],
-    tests: ["tests/unit/policy_loader_test.ts", "tests/unit/policy_loader_mutation_test.ts"],
+    tests: [
+      "tests/unit/policy/policy_loader_test.ts",
+      "tests/unit/policy/policy_loader_mutation_test.ts",
+    ],
   },
   commands: {
     mutate: ["lib/policy/learn.ts", "lib/policy/explain.ts"],
-    tests: ["tests/unit/learn_mutation_test.ts", "tests/unit/explain_mutation_test.ts"],
+    tests: [
+      "tests/unit/policy/learn_mutation_test.ts",
+      "tests/unit/policy/explain_mutation_test.ts",
+    ],
   },
   routes: {
     mutate: ["lib/routes/route_matcher.ts", "lib/routes/route_template.ts", "lib/routes/route.ts"],
-    tests: ["tests/unit/route_matcher_test.ts", "tests/unit/route_mutation_test.ts"],
+    tests: ["tests/unit/routes/route_matcher_test.ts", "tests/unit/routes/route_mutation_test.ts"],
   },
   pipeline: {
     // The parts of the I/O modules that decide: who is local, form bodies,
     // fields, and the pipeline's steps from the health answer to the form body.
-    mutate: ["lib/request_facts.ts", "lib/proxy_connection.ts:220-243"],
-    tests: ["tests/unit/proxy_connection_mutation_test.ts"],
+    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:220-243"],
+    tests: ["tests/unit/proxy/proxy_connection_mutation_test.ts"],
   },
   // Admission, by stage: Go's JSON decoding, the container checks, libpod's
   // and kube's bodies, and the other operations. Every admission test goes
@@ -109,10 +118,10 @@ export const GROUPS = {
   admission_json: {
     mutate: ["lib/admission/go_json.ts", "lib/admission/go_fold.ts", "lib/admission/go_fields.ts"],
     tests: [
-      "tests/unit/admission_go_json_test.ts",
-      "tests/unit/admission_container_test.ts",
-      "tests/unit/admission_json_mutation_test.ts",
-      "tests/unit/go_fold_test.ts",
+      "tests/unit/admission/admission_go_json_test.ts",
+      "tests/unit/admission/admission_container_test.ts",
+      "tests/unit/admission/admission_json_mutation_test.ts",
+      "tests/unit/admission/go_fold_test.ts",
     ],
   },
   admission_container: {
@@ -127,11 +136,11 @@ export const GROUPS = {
       "lib/admission/refusal.ts",
     ],
     tests: [
-      "tests/unit/admission_container_test.ts",
-      "tests/unit/admission_corpus_test.ts",
-      "tests/unit/admission_operations_test.ts",
-      "tests/unit/admission_container_mutation_test.ts",
-      "tests/unit/admission_podman_paths_test.ts",
+      "tests/unit/admission/admission_container_test.ts",
+      "tests/unit/admission/admission_corpus_test.ts",
+      "tests/unit/admission/admission_operations_test.ts",
+      "tests/unit/admission/admission_container_mutation_test.ts",
+      "tests/unit/admission/admission_podman_paths_test.ts",
     ],
   },
   admission_libpod: {
@@ -145,9 +154,9 @@ export const GROUPS = {
       "lib/admission/yaml_documents.ts",
     ],
     tests: [
-      "tests/unit/admission_libpod_test.ts",
-      "tests/unit/admission_libpod_mutation_test.ts",
-      "tests/unit/admission_volume_options_test.ts",
+      "tests/unit/admission/admission_libpod_test.ts",
+      "tests/unit/admission/admission_libpod_mutation_test.ts",
+      "tests/unit/admission/admission_volume_options_test.ts",
     ],
   },
   admission_operations: {
@@ -159,19 +168,19 @@ export const GROUPS = {
       "lib/admission/query_params.ts",
     ],
     tests: [
-      "tests/unit/admission_settings_test.ts",
-      "tests/unit/admission_operations_test.ts",
-      "tests/unit/admission_network_test.ts",
-      "tests/unit/admission_operations_mutation_test.ts",
-      "tests/unit/admission_build_secrets_test.ts",
+      "tests/unit/admission/admission_settings_test.ts",
+      "tests/unit/admission/admission_operations_test.ts",
+      "tests/unit/admission/admission_network_test.ts",
+      "tests/unit/admission/admission_operations_mutation_test.ts",
+      "tests/unit/admission/admission_build_secrets_test.ts",
     ],
   },
   scoping: {
-    mutate: ["lib/scoping/**/*.ts", "lib/scope_stage.ts:37-56"],
+    mutate: ["lib/scoping/**/*.ts", "lib/proxy/scope_stage.ts:37-56"],
     tests: [
-      "tests/unit/scoping_test.ts",
-      "tests/unit/scope_plan_test.ts",
-      "tests/unit/scoping_mutation_test.ts",
+      "tests/unit/scoping/scoping_test.ts",
+      "tests/unit/scoping/scope_plan_test.ts",
+      "tests/unit/scoping/scoping_mutation_test.ts",
     ],
   },
 };

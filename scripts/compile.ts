@@ -17,10 +17,10 @@
  * else, and no prompts. Pointed anywhere else, it stops and says how to build
  * one that may.
  */
-import { parseFlags } from "../lib/cli_args.ts";
-import { parseConfig } from "../lib/config.ts";
-import { parseListenAddress } from "../lib/listen_address.ts";
-import { netHost, requiredPermissions, V8_FLAGS } from "../lib/permissions.ts";
+import { parseFlags } from "../lib/config/cli_args.ts";
+import { parseConfig } from "../lib/config/config.ts";
+import { parseListenAddress } from "../lib/config/listen_address.ts";
+import { netHost, requiredPermissions, V8_FLAGS } from "../lib/server/permissions.ts";
 import { VERSION } from "../lib/version.ts";
 
 export const TARGETS: Record<string, string> = {

@@ -4,8 +4,8 @@
  * the proxy with exactly these. On a configuration error it prints only
  * `--allow-env`, so that the proxy itself reports the error.
  */
-import { parseConfig } from "../lib/config.ts";
-import { runFlags } from "../lib/permissions.ts";
+import { parseConfig } from "../lib/config/config.ts";
+import { runFlags } from "../lib/server/permissions.ts";
 
 try {
   console.log(runFlags(parseConfig(Deno.env.toObject()).config).join(" "));

@@ -8,8 +8,8 @@
  * and the socket mounted, as root and as a non-root user.
  */
 import assert from "node:assert/strict";
-import { parseConfig } from "../lib/config.ts";
-import { runFlags } from "../lib/permissions.ts";
+import { parseConfig } from "../lib/config/config.ts";
+import { runFlags } from "../lib/server/permissions.ts";
 import { dockerCli, sha256 } from "./helpers/docker_cli.ts";
 import { engineSocket, testImage } from "./helpers/proxy_process.ts";
 import { freePort, run } from "../scripts/private_engine.ts";

@@ -8,7 +8,7 @@
  */
 import assert from "node:assert/strict";
 import { parse } from "yaml";
-import { parseConfig } from "../lib/config.ts";
+import { parseConfig } from "../lib/config/config.ts";
 import { parsePolicy } from "../lib/policy/policy_loader.ts";
 import { ROUTES } from "../lib/routes/engine_routes.ts";
 import { validate } from "./helpers/json_schema.ts";

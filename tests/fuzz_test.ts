@@ -9,15 +9,15 @@
  * The seed is printed; FUZZ_SEED=<n> replays a run.
  */
 import assert from "node:assert/strict";
-import { ByteWriter } from "../lib/byte_writer.ts";
-import { parseConfig } from "../lib/config.ts";
-import { writeRequestHead } from "../lib/forward_head.ts";
-import { HeadScanner, latin1, parseRequestHead } from "../lib/http_head.ts";
+import { ByteWriter } from "../lib/http/byte_writer.ts";
+import { parseConfig } from "../lib/config/config.ts";
+import { writeRequestHead } from "../lib/http/forward_head.ts";
+import { HeadScanner, latin1, parseRequestHead } from "../lib/http/http_head.ts";
 import { parseAddress } from "../lib/policy/cidr.ts";
 import { type Policy, type Profile, selectProfile } from "../lib/policy/profile.ts";
-import { route } from "../lib/route_cache.ts";
+import { route } from "../lib/proxy/route_cache.ts";
 import { routeMatcher } from "../lib/routes/engine_routes.ts";
-import { isTargetError, parseRequestTarget } from "../lib/request_target.ts";
+import { isTargetError, parseRequestTarget } from "../lib/http/request_target.ts";
 import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";
 import { answerKind, simulate } from "./helpers/oracle.ts";

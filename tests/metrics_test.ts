@@ -9,7 +9,7 @@ import { withProxy } from "./helpers/in_process.ts";
 import { type Family, parsePrometheusText, sampleValue } from "./helpers/prometheus_text.ts";
 import { startProxyProcess } from "./helpers/proxy_process.ts";
 import { RawClient } from "./helpers/raw_client.ts";
-import type { ProxyServer } from "../lib/server.ts";
+import type { ProxyServer } from "../lib/server/server.ts";
 
 async function scrape(port: number): Promise<Map<string, Family>> {
   const response = await fetch(`http://127.0.0.1:${port}/metrics`);

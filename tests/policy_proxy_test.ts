@@ -4,8 +4,8 @@
  * mode, one-way tunnels, and reloads under load.
  */
 import assert from "node:assert/strict";
-import { Logger, MemorySink } from "../lib/log.ts";
-import { PolicyReloader } from "../lib/policy_reloader.ts";
+import { Logger, MemorySink } from "../lib/log/log.ts";
+import { PolicyReloader } from "../lib/server/policy_reloader.ts";
 import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";
 import { RawClient } from "./helpers/raw_client.ts";

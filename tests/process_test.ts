@@ -157,8 +157,8 @@ Deno.test("after 10,000 aborted streams the proxy's open descriptors are back to
 Deno.test("an address the permissions do not cover stops the proxy with how to run it", async () => {
   const granted = await tempSocket();
   const wanted = await tempSocket();
-  const { parseConfig } = await import("../lib/config.ts");
-  const { runFlags } = await import("../lib/permissions.ts");
+  const { parseConfig } = await import("../lib/config/config.ts");
+  const { runFlags } = await import("../lib/server/permissions.ts");
   const flags = runFlags(parseConfig({ LISTEN: "127.0.0.1:0", SOCKET_PATH: granted }).config);
   const proxy = await startProxyProcess({ SOCKET_PATH: wanted }, {
     denoFlags: flags,

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { FakeEngine } from "./helpers/fake_engine.ts";
 import { withProxy } from "./helpers/in_process.ts";
-import type { ProxyServer } from "../lib/server.ts";
+import type { ProxyServer } from "../lib/server/server.ts";
 import { RawClient } from "./helpers/raw_client.ts";
 import { within } from "./helpers/deadline.ts";
 

@@ -2,7 +2,7 @@
  * `socket-proxy check` and `socket-proxy explain`: the effective policy in
  * words, and the decision on one request with everything that led to it.
  */
-import { isTargetError, parseRequestTarget } from "../request_target.ts";
+import { isTargetError, parseRequestTarget } from "../http/request_target.ts";
 import type { RouteMatcher } from "../routes/route_matcher.ts";
 import { isScoped, type Scope } from "../scoping/scope.ts";
 import { decide, describeRule } from "./decide.ts";

@@ -1,10 +1,10 @@
 /** The proxy started in the test process, in front of a recording fake engine. */
-import { parseConfig } from "../../lib/config.ts";
-import { formatListenAddress } from "../../lib/listen_address.ts";
-import { Logger, MemorySink } from "../../lib/log.ts";
-import { loadPolicyFile } from "../../lib/policy_file.ts";
+import { parseConfig } from "../../lib/config/config.ts";
+import { formatListenAddress } from "../../lib/config/listen_address.ts";
+import { Logger, MemorySink } from "../../lib/log/log.ts";
+import { loadPolicyFile } from "../../lib/config/policy_file.ts";
 import type { Policy } from "../../lib/policy/profile.ts";
-import { type ProxyServer, startProxy } from "../../lib/server.ts";
+import { type ProxyServer, startProxy } from "../../lib/server/server.ts";
 import { FakeEngine } from "./fake_engine.ts";
 
 export interface TestProxy {

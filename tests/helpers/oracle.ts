@@ -5,17 +5,17 @@
  * in buffering, framing or pipelining between the I/O layer and the decisions
  * shows up.
  */
-import { ByteWriter } from "../../lib/byte_writer.ts";
-import { ChunkedDecoder, LAST_CHUNK, writeChunkHeader } from "../../lib/chunked.ts";
-import type { Limits } from "../../lib/config.ts";
+import { ByteWriter } from "../../lib/http/byte_writer.ts";
+import { ChunkedDecoder, LAST_CHUNK, writeChunkHeader } from "../../lib/http/chunked.ts";
+import type { Limits } from "../../lib/config/config.ts";
 import { admissionNeeds, admit } from "../../lib/admission/admit.ts";
-import { writeFraming, writeRequestFields, writeRequestHead } from "../../lib/forward_head.ts";
+import { writeFraming, writeRequestFields, writeRequestHead } from "../../lib/http/forward_head.ts";
 import { isQueryError, parseQuery } from "../../lib/policy/query_params.ts";
-import { HeadScanner, HttpError, latin1, parseRequestHead } from "../../lib/http_head.ts";
+import { HeadScanner, HttpError, latin1, parseRequestHead } from "../../lib/http/http_head.ts";
 import type { Profile } from "../../lib/policy/profile.ts";
-import { route } from "../../lib/route_cache.ts";
+import { route } from "../../lib/proxy/route_cache.ts";
 import { routeMatcher } from "../../lib/routes/engine_routes.ts";
-import { isTargetError, parseRequestTarget } from "../../lib/request_target.ts";
+import { isTargetError, parseRequestTarget } from "../../lib/http/request_target.ts";
 
 /** The class of an answer: forwarded (2xx from the engine), denied (403), refused (other), 100. */
 export type Answer = "forwarded" | "denied" | "refused" | "continue";

@@ -1,10 +1,10 @@
 /**
  * Runs the real proxy (`main.ts`) as a child process with exactly the
- * permissions `lib/permissions.ts` computes, and learns its port from the
+ * permissions `lib/server/permissions.ts` computes, and learns its port from the
  * start-up summary.
  */
-import { parseConfig } from "../../lib/config.ts";
-import { runFlags } from "../../lib/permissions.ts";
+import { parseConfig } from "../../lib/config/config.ts";
+import { runFlags } from "../../lib/server/permissions.ts";
 
 const MAIN = new URL("../../main.ts", import.meta.url).pathname;
 

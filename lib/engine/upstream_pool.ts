@@ -1,0 +1,99 @@
+/**
+ * Connections to the engine's unix socket, kept open between requests.
+ *
+ * Idle connections are reused last-in first-out (the warmest first) and closed
+ * after a while. A reused connection may have been closed by the engine in the
+ * meantime (a restart), so callers retry a request that is safe to replay once
+ * on a fresh connection; `discardIdle` then drops the rest of the stale pool.
+ */
+import { BufferedConn } from "../http/buffered_conn.ts";
+
+export const UPSTREAM_BUFFER = 4 * 1024;
+
+export class EngineUnavailableError extends Error {
+  override name = "EngineUnavailableError";
+}
+
+export interface Upstream extends BufferedConn {
+  /** When it was put back in the pool (for the idle sweep). */
+  idleSince?: number;
+}
+
+export interface UpstreamPoolOptions {
+  maxIdle?: number;
+  idleTimeoutMs?: number;
+}
+
+export class UpstreamPool {
+  readonly socketPath: string;
+  #idle: Upstream[] = [];
+  #maxIdle: number;
+  #idleTimeoutMs: number;
+  /** Connections open now, idle or in use. */
+  open = 0;
+
+  constructor(socketPath: string, options: UpstreamPoolOptions = {}) {
+    this.socketPath = socketPath;
+    this.#maxIdle = options.maxIdle ?? 128;
+    this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+  }
+
+  get idleCount(): number {
+    return this.#idle.length;
+  }
+
+  /** An idle connection, or `null` when there is none. */
+  takeIdle(): Upstream | null {
+    return this.#idle.pop() ?? null;
+  }
+
+  /** A new connection; throws `EngineUnavailableError` when the socket does not answer. */
+  async connect(): Promise<Upstream> {
+    let conn: Deno.Conn;
+    try {
+      conn = await Deno.connect({ transport: "unix", path: this.socketPath });
+    } catch (error) {
+      throw new EngineUnavailableError((error as Error).message);
+    }
+    this.open++;
+    return new BufferedConn(conn, UPSTREAM_BUFFER);
+  }
+
+  /** Returns a connection after a complete exchange; the caller must not use it again. */
+  release(upstream: Upstream, now: number): void {
+    if (upstream.closed || upstream.eof || upstream.available !== 0 || upstream.reading) {
+      this.destroy(upstream);
+      return;
+    }
+    if (this.#idle.length >= this.#maxIdle) {
+      this.destroy(upstream);
+      return;
+    }
+    upstream.shrink();
+    upstream.onEnd = null;
+    upstream.idleSince = now;
+    this.#idle.push(upstream);
+  }
+
+  destroy(upstream: Upstream): void {
+    if (upstream.closed) return;
+    upstream.close();
+    this.open--;
+  }
+
+  /** Closes every idle connection (the engine went away, or shutdown). */
+  discardIdle(): void {
+    for (const upstream of this.#idle.splice(0)) this.destroy(upstream);
+  }
+
+  /** Closes connections idle for longer than the timeout. */
+  sweep(now: number): void {
+    const cutoff = now - this.#idleTimeoutMs;
+    let keep = 0;
+    for (const upstream of this.#idle) {
+      if ((upstream.idleSince ?? now) < cutoff) this.destroy(upstream);
+      else this.#idle[keep++] = upstream;
+    }
+    this.#idle.length = keep;
+  }
+}

@@ -1,0 +1,546 @@
+/**
+ * One client connection, request by request. The whole pipeline reads top to
+ * bottom in `#exchange`:
+ *
+ *   read the head (strict HTTP/1.1, limits, timeouts)
+ *   -> the client's profile (by listener, address or client container)
+ *   -> canonical target and Engine API route (or 400, or 403)
+ *   -> the profile's decision: switches, rules, query constraints (or 403;
+ *      in audit mode forwarded and logged as would-deny)
+ *   -> forward the canonical request and its re-framed body to the engine
+ *   -> relay the response, or turn the connection into a tunnel once the
+ *      engine has switched protocols.
+ *
+ * Every denial goes through `#deny`, every malformed request through
+ * `#refuse`. Each request on a keep-alive or pipelined connection is decided
+ * on its own, and the engine is only ever sent bytes the proxy wrote itself.
+ */
+import type { AdmissionOutcome } from "./admission_stage.ts";
+import type { BufferedConn } from "../http/buffered_conn.ts";
+import { BufferedConn as Conn } from "../http/buffered_conn.ts";
+import type { ClientDirectory } from "../engine/client_directory.ts";
+import type { Limits } from "../config/config.ts";
+import { engineHealth, HEALTHCHECK_HEADER } from "../engine/engine_health.ts";
+import { writeFraming, writeRequestFields } from "../http/forward_head.ts";
+import { Forwarder } from "./forwarder.ts";
+import { HeadScanner, HttpError, parseRequestHead, type RequestHead } from "../http/http_head.ts";
+import { Http10Relay } from "../http/http10_relay.ts";
+import type { Logger } from "../log/log.ts";
+import type { ProxyMetrics } from "../metrics/proxy_metrics.ts";
+import { parseAddress } from "../policy/cidr.ts";
+import {
+  type ClientContainer,
+  identifiesClients,
+  type Profile,
+  selectProfile,
+} from "../policy/profile.ts";
+import { admits, optional } from "./optional_modules.ts";
+import { hasBody } from "./request_body.ts";
+import type { RequestTarget } from "../http/request_target.ts";
+import type { ActivePolicy, RouteCache } from "./route_cache.ts";
+import { errorResponse, plainResponse } from "../http/responses.ts";
+import { isScoped } from "../scoping/scope.ts";
+import type { ScopeResolver } from "../engine/scope_resolver.ts";
+import type { ScopeResult } from "./scope_stage.ts";
+import { after } from "../timer.ts";
+import { type LogRequest, writeAccessLine } from "./access_log.ts";
+import { describePeer, hasField, isFormBody } from "./request_facts.ts";
+import type { UpstreamPool } from "../engine/upstream_pool.ts";
+
+export interface ProxyContext {
+  /** The policy in force; a reload replaces it, and each connection follows on its next request. */
+  active: ActivePolicy;
+  /** Resolves client addresses to containers, for profiles that match by client container. */
+  clients: ClientDirectory | null;
+  /** Looks up the objects requests name, for scoping and rules on target labels. */
+  scopes(): ScopeResolver;
+  limits: Limits;
+  logger: Logger;
+  /** Counts what the access log records, when metrics are served; `null` otherwise. */
+  metrics: ProxyMetrics | null;
+  pool: UpstreamPool;
+  /** Set once shutdown has begun: finish the request in flight, then close. */
+  shuttingDown: boolean;
+}
+
+export type Phase = "idle" | "head" | "request" | "stream" | "tunnel" | "closed";
+
+const CLIENT_BUFFER = 4 * 1024;
+const LINGER_MS = 1000;
+const LINGER_BYTES = 1 << 20;
+const encoder = new TextEncoder();
+/** Admission's answer for a profile it has nothing to check for: the body streams as it comes. */
+const STREAMED: AdmissionOutcome = { kind: "forward", body: null, notes: [] };
+
+function shorten(text: string): string {
+  return text.length > 200 ? text.slice(0, 200) + "..." : text;
+}
+
+export class ClientConnection {
+  readonly client: BufferedConn;
+  readonly peer: string;
+  readonly local: boolean;
+  /** The listener it came in on, as `LISTEN` writes it. */
+  readonly listener: string;
+  phase: Phase = "idle";
+  /** When an idle or partial head expires (ms since epoch), 0 for never. */
+  deadline = 0;
+  #ctx: ProxyContext;
+  #host: string | null;
+  #scanner = new HeadScanner();
+  #fwd: Forwarder;
+  /** Reused for every request head on this connection. */
+  #head: RequestHead | undefined;
+  #closeAfter = false;
+  // The profile, chosen for the policy in force when the connection's last
+  // request began, and what the current request was decided as.
+  #active: ActivePolicy | null = null;
+  #routes: RouteCache | null = null;
+  #container: ClientContainer | null = null;
+  #operation: string | null = null;
+  /** `allowed`, or `would-deny` in audit mode. */
+  #verdict = "allowed";
+  #note: string | undefined = undefined;
+
+  constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
+    this.client = new Conn(conn, CLIENT_BUFFER);
+    const { peer, local, host } = describePeer(conn.remoteAddr);
+    this.peer = peer;
+    this.local = local;
+    this.#host = host;
+    this.listener = listener;
+    this.#ctx = ctx;
+    // deno-lint-ignore no-this-alias
+    const self = this;
+    this.#fwd = new Forwarder({
+      client: this.client,
+      ctx,
+      peer,
+      get phase() {
+        return self.phase;
+      },
+      set phase(phase: Phase) {
+        self.phase = phase;
+      },
+      closing: () => this.#closing(),
+      close: () => this.close(),
+      answerAndClose: (bytes) => this.#answerAndClose(bytes),
+      refuse: (error, head, started) => this.#refuse(error, head, started),
+      log: (...args) => this.#log(...args),
+    });
+  }
+
+  /** The profile of the request in flight (or of the last one). */
+  get profile(): Profile | null {
+    return this.#routes?.profile ?? null;
+  }
+
+  /** Serves requests until the connection ends; never throws. */
+  async serve(): Promise<void> {
+    try {
+      while (await this.#exchange()) {
+        // The next request on the same connection.
+      }
+    } catch (error) {
+      this.#ctx.logger.debug("Connection ended", { client: this.peer, error: String(error) });
+    } finally {
+      this.close();
+    }
+  }
+
+  /** Shutdown: idle connections, streams and tunnels close now, requests finish first. */
+  shutdown(): void {
+    if (this.phase === "request") this.#closeAfter = true;
+    else this.close();
+  }
+
+  /** Closes the connection if its idle or header timeout has passed. */
+  expire(now: number): void {
+    if ((this.phase !== "idle" && this.phase !== "head") || this.deadline === 0) return;
+    if (now < this.deadline) return;
+    if (this.phase === "head") {
+      this.#log("warning", "-", "-", "rejected", 408, 0, performance.now(), "Request head timeout");
+      this.client.write(errorResponse(408, "Request head timeout", { close: true }))
+        .catch(() => {})
+        .finally(() => this.close());
+      this.phase = "closed";
+      return;
+    }
+    this.close();
+  }
+
+  close(): void {
+    if (this.phase === "closed" && this.client.closed) return;
+    this.phase = "closed";
+    this.client.close();
+    this.#fwd.close();
+  }
+
+  // --- The pipeline -------------------------------------------------------
+
+  async #exchange(): Promise<boolean> {
+    const ctx = this.#ctx;
+    const client = this.client;
+
+    // 1. Read the request head.
+    const headEnd = await this.#readHead();
+    if (headEnd < 0) return false;
+    const started = performance.now();
+    // An HTTP/1.0 request is answered in HTTP/1.0, whatever the answer.
+    client.output = Http10Relay.select(client.buf, client.start, headEnd, client.output);
+
+    // 2. Parse it strictly.
+    let head: RequestHead;
+    try {
+      head = parseRequestHead(client.buf, client.start, headEnd, this.#head);
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      await this.#refuse(error, null, started);
+      return false;
+    }
+    this.#head = head;
+    this.phase = "request";
+    this.deadline = 0;
+    this.#operation = null;
+    this.#verdict = "allowed";
+    this.#note = undefined;
+
+    // 3. The client's profile: once per connection, again after a reload.
+    const routes = ctx.active === this.#active ? this.#routes! : await this.#chooseProfile();
+
+    // 4. The canonical target (what is checked is what is forwarded), the
+    // Engine API route it names, and the profile's decision on it.
+    const route = routes.route(head.method, head.target, head.upgrade !== "");
+    client.start = headEnd; // the head's fields stay readable until the body is read
+    if (route.error !== null) {
+      await this.#refuse(new HttpError(400, route.error), head, started);
+      return false;
+    }
+    const target = route.target!;
+
+    // The proxy's own health check, for local clients only.
+    if (
+      this.local && target.path === "/_ping" &&
+      (head.method === "GET" || head.method === "HEAD") && !hasBody(head) &&
+      hasField(client.buf, head, HEALTHCHECK_HEADER)
+    ) {
+      return await this.#healthcheck(head, started);
+    }
+
+    const decision = route.decision!;
+    this.#operation = decision.operation;
+    if (!decision.forward) {
+      return await this.#deny(head, target, decision.status, decision.reason, started);
+    }
+    if (decision.readsQuery && isFormBody(client.buf, head)) {
+      return await this.#deny(
+        head,
+        target,
+        403,
+        "with a form body, whose fields the engine would read as query parameters the policy " +
+          "checked: send no form body",
+        started,
+      );
+    }
+    if (decision.denied) this.#wouldDeny(decision.reason);
+
+    // 5. Scope: the object a request names is looked up in the engine and
+    // checked against the profile's scope and its rules on target labels;
+    // what the profile may not see is answered as the engine answers for
+    // what does not exist. (`optional.scoping` is loaded with a policy that
+    // has a scope or rules on target labels.)
+    const profile = routes.profile;
+    let forward = route.forward;
+    let requestLine = route.requestLine!;
+    const plan = isScoped(profile.scope)
+      ? optional.scoping.scopePlan(profile.scope, route.match!)
+      : null;
+    let scoped: ScopeResult | null = null;
+    if ((plan !== null && !optional.scoping.isNothing(plan)) || decision.targets !== null) {
+      try {
+        scoped = await optional.scoping.applyScope(
+          ctx.scopes(),
+          profile,
+          plan,
+          decision.targets,
+          route.match!,
+          target,
+        );
+      } catch (error) {
+        const message = this.#fwd.cannotConnect((error as Error).message);
+        return await this.#fwd.badGateway(head, forward, started, message);
+      }
+      if (scoped.answer !== null && profile.mode === "audit") {
+        this.#wouldDeny(scoped.answer.reason);
+        scoped = null;
+      } else if (scoped.answer !== null) {
+        return await this.#deny(head, target, scoped.answer.status, scoped.answer.reason, started);
+      }
+      const narrowsQuery = plan !== null &&
+        (plan.labelFilters !== null || plan.queryContainer !== null ||
+          plan.label === "labels-query");
+      if (scoped !== null && narrowsQuery && isFormBody(client.buf, head)) {
+        return await this.#deny(
+          head,
+          target,
+          403,
+          "with a form body, whose fields the engine would read as the query parameters the " +
+            "profile's scope narrows: send no form body",
+          started,
+        );
+      }
+      if (scoped !== null && scoped.forward !== null) {
+        forward = scoped.forward;
+        requestLine = encoder.encode(`${head.method} ${forward} HTTP/1.1\r\nHost: docker\r\n`);
+      }
+    }
+
+    // 6. Admission: a body that could ask for host access is read whole (as
+    // is one the scope labels or checks) and decided on; what is forwarded is
+    // exactly what was checked. A profile with HOST_ACCESS=1 and no scope
+    // has nothing to check (`optional.admission` is loaded with one that has).
+    const out = this.#fwd.out;
+    out.reset();
+    writeRequestFields(out, client.buf, head, { target: forward, requestLine, upgrade: true });
+    const admitted = admits(profile)
+      ? await optional.admission.admitRequest({
+        client,
+        body: this.#fwd.body,
+        head,
+        target,
+        profile,
+        operation: decision.operation!,
+        plan,
+        scopes: ctx.scopes,
+      })
+      : STREAMED;
+    if (admitted.kind === "gone") return false;
+    if (admitted.kind === "refuse") {
+      await this.#refuse(admitted.error, head, started);
+      return false;
+    }
+    if (admitted.kind === "deny") {
+      const { status, reason, message } = admitted;
+      return await this.#deny(head, target, status, reason, started, { message });
+    }
+    for (const note of admitted.notes) this.#wouldDeny(note);
+    const body = admitted.body;
+    writeFraming(
+      out,
+      head,
+      true,
+      body !== null ? body.length : head.chunked ? -2 : head.contentLength,
+    );
+    if (body !== null) out.bytes(body);
+
+    // 7. Forward, and relay the answer (rewritten or filtered for a scoped client).
+    const scope = profile.scope;
+    return await this.#fwd.forward(head, forward, started, {
+      oneWay: decision.oneWay,
+      bodyInOut: body !== null,
+      rewrite: scoped?.rewrite
+        ? (answer) =>
+          optional.scoping.rewriteAnswer(scoped!.rewrite!, scope, answer, scoped!.visibleIds)
+        : null,
+      events: scoped?.events ? new optional.scoping.EventFilter(scope) : null,
+    });
+  }
+
+  /** Audit mode: the request goes on, and its log line says what would have refused it. */
+  #wouldDeny(reason: string): void {
+    this.#verdict = "would-deny";
+    this.#note = this.#note === undefined ? reason : `${this.#note}; ${reason}`;
+  }
+
+  /** Reads until a whole request head is buffered; returns its end, or -1 when the connection ends. */
+  async #readHead(): Promise<number> {
+    const ctx = this.#ctx;
+    const client = this.client;
+    const limits = ctx.limits;
+    client.shrink();
+    this.phase = "idle";
+    this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
+    this.#scanner.reset(client.start);
+    try {
+      for (;;) {
+        const headEnd = this.#scanner.scan(client.buf, client.end, limits);
+        if (headEnd >= 0) return (this.phase as Phase) === "closed" ? -1 : headEnd;
+        if (this.#closeAfter || ctx.shuttingDown) return -1;
+        if (this.phase === "idle" && this.#scanner.started) {
+          this.phase = "head";
+          this.deadline = limits.headerTimeoutMs > 0 ? Date.now() + limits.headerTimeoutMs : 0;
+        }
+        if (client.end === client.buf.length && client.start > 0) {
+          this.#scanner.shift(client.compact());
+        }
+        if (!(await client.fill())) return -1;
+      }
+    } catch (error) {
+      if (!(error instanceof HttpError)) throw error;
+      await this.#refuse(error, null, performance.now());
+      return -1;
+    }
+  }
+
+  /**
+   * Chooses the profile for the policy in force: by listener, address and,
+   * when some profile needs it, the client container the engine reports.
+   */
+  async #chooseProfile(): Promise<RouteCache> {
+    const active = this.#ctx.active;
+    const policy = active.policy;
+    let container: ClientContainer | null | undefined = undefined;
+    if (identifiesClients(policy) && this.#host !== null && this.#ctx.clients !== null) {
+      container = await this.#ctx.clients.lookup(this.#host);
+    }
+    this.#container = container ?? null;
+    const profile = selectProfile(policy, {
+      listener: this.listener,
+      address: this.#host === null ? null : parseAddress(this.#host),
+      container,
+    });
+    this.#active = active;
+    this.#routes = active.routes(profile);
+    return this.#routes;
+  }
+
+  /** Answers a malformed request and closes the connection. */
+  async #refuse(error: HttpError, head: RequestHead | null, started: number): Promise<void> {
+    this.#log(
+      "warning",
+      head?.method ?? "-",
+      head === null ? "-" : shorten(head.target),
+      "rejected",
+      error.status,
+      0,
+      started,
+      error.message,
+    );
+    await this.#answerAndClose(
+      errorResponse(error.status, error.message, { close: true, head: head?.method === "HEAD" }),
+    );
+  }
+
+  /**
+   * Every denial goes through here: 403 (400 for a query the engine would read
+   * ambiguously) with Docker's error body, naming the request, its operation
+   * and what would allow it.
+   */
+  async #deny(
+    head: RequestHead,
+    target: RequestTarget,
+    status: number,
+    reason: string,
+    started: number,
+    options: { message?: string } = {},
+  ): Promise<boolean> {
+    const operation = this.#operation === null ? "" : ` (${this.#operation})`;
+    // A 404 is the engine's own answer for what does not exist (or is out of scope).
+    const message = options.message ??
+      (status === 404
+        ? reason
+        : status === 400
+        ? `Refused by socket-proxy: ${head.method} ${target.path}${operation}: ${reason}`
+        : `Forbidden by socket-proxy: ${head.method} ${target.path}${operation} ${reason}`);
+    // A body the proxy will not read leaves the connection out of step: close it.
+    const close = hasBody(head) || head.close || this.#closing();
+    const bytes = errorResponse(status, message, { close, head: head.method === "HEAD" });
+    this.#log(
+      "warning",
+      head.method,
+      target.path + target.query,
+      "denied",
+      status,
+      bytes.length,
+      started,
+      reason,
+    );
+    if (close) {
+      await this.#answerAndClose(bytes);
+      return false;
+    }
+    await this.client.write(bytes);
+    return true;
+  }
+
+  #closing(): boolean {
+    return this.#closeAfter || this.#ctx.shuttingDown;
+  }
+
+  /**
+   * Writes a final answer, then closes gracefully: the write half first, then
+   * what the client still sends is read and dropped for a moment, so that the
+   * answer is not lost to a reset.
+   */
+  async #answerAndClose(bytes: Uint8Array): Promise<void> {
+    const client = this.client;
+    this.phase = "closed";
+    try {
+      await client.write(bytes);
+    } catch {
+      return;
+    }
+    client.closeWrite();
+    const cancel = after(LINGER_MS, () => client.close());
+    try {
+      let dropped = 0;
+      while (dropped < LINGER_BYTES) {
+        dropped += client.available;
+        client.start = client.end;
+        client.reset();
+        if (!(await client.fill())) break;
+      }
+    } finally {
+      cancel();
+    }
+  }
+
+  /** Answers the `healthcheck` command: 200 when the engine answers `/_ping`, 503 when not. */
+  async #healthcheck(head: RequestHead, started: number): Promise<boolean> {
+    const { healthy, detail } = await engineHealth(this.#ctx.pool);
+    const options = { head: head.method === "HEAD", close: head.close };
+    const bytes = healthy
+      ? plainResponse(200, "OK", options)
+      : errorResponse(503, `Docker engine unavailable: ${detail}`, options);
+    const status = healthy ? 200 : 503;
+    this.#log("debug", head.method, "/_ping", "healthcheck", status, bytes.length, started, detail);
+    await this.client.write(bytes);
+    return !head.close;
+  }
+
+  /** One access log line (and the metrics' count): the request, what was decided, and who asked. */
+  #log: LogRequest = (level, method, target, decision, status, bytes, started, reason) => {
+    if (decision === "allowed" && this.#verdict !== "allowed") {
+      decision = this.#verdict;
+      reason = reason === undefined ? this.#note : `${this.#note}; ${reason}`;
+      if (level === "info") level = "warning";
+    }
+    const metrics = this.#ctx.metrics;
+    const profile = this.#routes?.profile ?? null;
+    if (metrics !== null) {
+      const answered = this.#fwd.answered >= started ? this.#fwd.answered : performance.now();
+      this.#fwd.answered = 0;
+      metrics.request(
+        decision,
+        status,
+        profile?.name ?? "default",
+        this.#operation,
+        (answered - started) / 1000,
+      );
+    }
+    writeAccessLine(this.#ctx.logger, level, {
+      peer: this.peer,
+      container: this.#container?.name,
+      listener: this.listener,
+      profile,
+      operation: this.#operation,
+      method,
+      target,
+      decision,
+      status,
+      bytes,
+      ms: Math.round((performance.now() - started) * 10) / 10,
+      reason,
+    });
+  };
+}
