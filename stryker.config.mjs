@@ -176,7 +176,7 @@ export const GROUPS = {
     ],
   },
   scoping: {
-    mutate: ["lib/scoping/**/*.ts", "lib/proxy/scope_stage.ts:37-56"],
+    mutate: ["lib/scoping/**/*.ts", "lib/policy/scope.ts", "lib/proxy/scope_stage.ts:37-56"],
     tests: [
       "tests/unit/scoping/scoping_test.ts",
       "tests/unit/scoping/scope_plan_test.ts",

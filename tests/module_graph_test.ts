@@ -40,7 +40,7 @@ const OPTIONAL = [
 const NEEDED = [
   "lib/admission/admission_settings.ts", // parses ALLOW_* and HOST_ACCESS
   "lib/admission/go_fold.ts", // the decision folds libpod's query names as Go does
-  "lib/scoping/scope.ts", // parses CONTAINER_NAMES, CONTAINER_LABELS, OWNER, SCRUB_ENVS
+  "lib/policy/scope.ts", // parses CONTAINER_NAMES, CONTAINER_LABELS, OWNER, SCRUB_ENVS
 ];
 
 Deno.test("main.ts loads the optional modules only through literal dynamic imports", async () => {

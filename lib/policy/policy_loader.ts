@@ -33,7 +33,7 @@ import {
 import type { ClientMatch, Mode, Policy, Profile } from "./profile.ts";
 import { parseProfileSettings, PROFILE_SETTING_NAMES, SettingError } from "./profile_settings.ts";
 import { compileRule, type Rule, RuleError, type RuleSpec } from "./rule.ts";
-import { UNSCOPED } from "../scoping/scope.ts";
+import { UNSCOPED } from "./scope.ts";
 
 /** A policy file that cannot be used: `file:line: message`. */
 export class PolicyError extends Error {

@@ -12,7 +12,7 @@ import type { Flags } from "./flags.ts";
 import type { Glob } from "./glob.ts";
 import { type LabelMatcher, labelMatches, type Labels } from "./labels.ts";
 import type { Rule } from "./rule.ts";
-import type { Scope } from "../scoping/scope.ts";
+import type { Scope } from "./scope.ts";
 
 export type Mode = "enforce" | "audit";
 

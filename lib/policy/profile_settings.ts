@@ -13,7 +13,7 @@ import {
   parseList,
   SettingError,
 } from "../admission/admission_settings.ts";
-import type { Scope } from "../scoping/scope.ts";
+import type { Scope } from "./scope.ts";
 import { FLAG_NAMES, type Flags, makeFlags } from "./flags.ts";
 import { compileGlob } from "./glob.ts";
 import { type LabelMatcher, parseLabelMatcher } from "./labels.ts";

@@ -22,7 +22,7 @@ import { hasBody, type RequestBody } from "./request_body.ts";
 import type { RequestTarget } from "../http/request_target.ts";
 import { CONTINUE_100 } from "../http/responses.ts";
 import { bodyContainer, labelBody, OWNER_FIELDS, OwnerLabelError } from "../scoping/owner_label.ts";
-import { containerVisible } from "../scoping/scope.ts";
+import { containerVisible } from "../policy/scope.ts";
 import type { ScopePlan } from "../scoping/scope_plan.ts";
 import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import { notFound } from "./scope_stage.ts";

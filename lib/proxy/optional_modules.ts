@@ -18,7 +18,7 @@ import type * as EngineEventsModule from "../engine/engine_events.ts";
 import type * as EventFilterModule from "../scoping/event_filter.ts";
 import type * as EventRelay from "./event_relay.ts";
 import { identifiesClients, type Policy, type Profile } from "../policy/profile.ts";
-import { isScoped } from "../scoping/scope.ts";
+import { isScoped } from "../policy/scope.ts";
 import type * as ScopePlan from "../scoping/scope_plan.ts";
 import type * as ScopeResolverModule from "../engine/scope_resolver.ts";
 import type * as ScopeStage from "./scope_stage.ts";

@@ -39,7 +39,7 @@ import { hasBody } from "./request_body.ts";
 import type { RequestTarget } from "../http/request_target.ts";
 import type { ActivePolicy, RouteCache } from "./route_cache.ts";
 import { errorResponse, plainResponse } from "../http/responses.ts";
-import { isScoped } from "../scoping/scope.ts";
+import { isScoped } from "../policy/scope.ts";
 import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import type { ScopeResult } from "./scope_stage.ts";
 import { after } from "../timer.ts";

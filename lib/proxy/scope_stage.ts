@@ -15,7 +15,7 @@ import type { RequestTarget } from "../http/request_target.ts";
 import type { RouteMatch } from "../routes/route_matcher.ts";
 import { addFilterValues } from "../scoping/filters.ts";
 import { labelBuildQuery, OwnerLabelError } from "../scoping/owner_label.ts";
-import { containerVisible, isOwned, type Scope } from "../scoping/scope.ts";
+import { containerVisible, isOwned, type Scope } from "../policy/scope.ts";
 import type { AnswerRewrite, ObjectKind, ScopePlan } from "../scoping/scope_plan.ts";
 import type { EngineObject, ScopeResolver } from "../engine/scope_resolver.ts";
 

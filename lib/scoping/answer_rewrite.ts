@@ -5,7 +5,7 @@
  */
 import type { Labels } from "../policy/labels.ts";
 import type { AnswerRewrite } from "./scope_plan.ts";
-import { containerVisible, isOwned, type Scope } from "./scope.ts";
+import { containerVisible, isOwned, type Scope } from "../policy/scope.ts";
 
 /** What replaces an environment value: `NAME=` + this. */
 export const SCRUBBED = "<scrubbed by socket-proxy>";

@@ -4,7 +4,7 @@
  * events of the containers it sees, and no others (no image, network or
  * daemon events either: they name containers and objects of other clients).
  */
-import { containerVisible, type Scope } from "./scope.ts";
+import { containerVisible, type Scope } from "../policy/scope.ts";
 
 /** Longest event line accepted; the engine's are a few KiB. */
 export const MAX_EVENT_LINE = 1024 * 1024;

@@ -14,7 +14,7 @@ import {
   parseGoJson,
 } from "../admission/go_json.ts";
 import { isQueryError, parseQuery, unescapeComponent } from "../policy/query_params.ts";
-import { OWNER_LABEL } from "./scope.ts";
+import { OWNER_LABEL } from "../policy/scope.ts";
 
 /** Where each create operation's body holds its labels. */
 export const OWNER_FIELDS: Readonly<Record<string, string>> = {

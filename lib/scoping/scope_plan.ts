@@ -6,7 +6,7 @@
  * and the proxy cannot filter it.
  */
 import type { RouteMatch } from "../routes/route_matcher.ts";
-import { engineLabelFilters, hidesContainers, OWNER_LABEL, type Scope } from "./scope.ts";
+import { engineLabelFilters, hidesContainers, OWNER_LABEL, type Scope } from "../policy/scope.ts";
 
 /** How the answer is rewritten before the client sees it. */
 export type AnswerRewrite =

@@ -20,7 +20,7 @@ import { parseRequestTarget, type RequestTarget } from "../../../lib/http/reques
 import { ActivePolicy, route, RouteCache } from "../../../lib/proxy/route_cache.ts";
 import { routeMatcher, ROUTES } from "../../../lib/routes/engine_routes.ts";
 import { routeSpec } from "../../../lib/routes/route.ts";
-import { UNSCOPED } from "../../../lib/scoping/scope.ts";
+import { UNSCOPED } from "../../../lib/policy/scope.ts";
 
 function profile(rules: (string | RuleSpec)[], options: Partial<Profile> = {}): Profile {
   return {

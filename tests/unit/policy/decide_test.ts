@@ -6,7 +6,7 @@ import type { Profile } from "../../../lib/policy/profile.ts";
 import { compileRule, type RuleSpec } from "../../../lib/policy/rule.ts";
 import { parseRequestTarget, type RequestTarget } from "../../../lib/http/request_target.ts";
 import { routeMatcher, ROUTES } from "../../../lib/routes/engine_routes.ts";
-import { UNSCOPED } from "../../../lib/scoping/scope.ts";
+import { UNSCOPED } from "../../../lib/policy/scope.ts";
 
 function profile(
   rules: (string | RuleSpec)[],

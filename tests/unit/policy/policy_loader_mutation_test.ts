@@ -34,7 +34,7 @@ import {
   settingList,
 } from "../../../lib/policy/profile_settings.ts";
 import { ROUTES } from "../../../lib/routes/engine_routes.ts";
-import { UNSCOPED } from "../../../lib/scoping/scope.ts";
+import { UNSCOPED } from "../../../lib/policy/scope.ts";
 
 const OPTIONS = { listeners: ["0.0.0.0:2375", "unix:/run/sp/traefik.sock"], forceAudit: false };
 const load = (text: string, options = OPTIONS) => parsePolicy(text, "/p.yaml", ROUTES, options);

@@ -4,7 +4,7 @@ import { parseLabelMatcher } from "../../../lib/policy/labels.ts";
 import { parseRequestTarget, type RequestTarget } from "../../../lib/http/request_target.ts";
 import { routeMatcher } from "../../../lib/routes/engine_routes.ts";
 import { isNothing, scopePlan } from "../../../lib/scoping/scope_plan.ts";
-import { OWNER_LABEL, type Scope, UNSCOPED } from "../../../lib/scoping/scope.ts";
+import { OWNER_LABEL, type Scope, UNSCOPED } from "../../../lib/policy/scope.ts";
 import { fillTemplate, notFound } from "../../../lib/proxy/scope_stage.ts";
 
 function plan(scope: Scope, method: string, path: string) {

@@ -31,7 +31,7 @@ import {
   OWNER_LABEL,
   type Scope,
   UNSCOPED,
-} from "../../../lib/scoping/scope.ts";
+} from "../../../lib/policy/scope.ts";
 import { isNothing, type ScopePlan, scopePlan } from "../../../lib/scoping/scope_plan.ts";
 import { fillTemplate } from "../../../lib/proxy/scope_stage.ts";
 import { GoJsonObject } from "../../../lib/admission/go_json.ts";

@@ -21,7 +21,7 @@ import {
   OWNER_LABEL,
   type Scope,
   UNSCOPED,
-} from "../../../lib/scoping/scope.ts";
+} from "../../../lib/policy/scope.ts";
 import { parseGoJson } from "../../../lib/admission/go_json.ts";
 
 function scope(overrides: Partial<Scope>): Scope {

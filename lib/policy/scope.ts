@@ -6,8 +6,8 @@
  * name or glob; `CONTAINER_LABELS`, a label with or without a value) — every
  * container when there is none — and, with `OWNER`, carries the owner label.
  */
-import type { Glob } from "../policy/glob.ts";
-import { type LabelMatcher, labelMatches, type Labels } from "../policy/labels.ts";
+import type { Glob } from "./glob.ts";
+import { type LabelMatcher, labelMatches, type Labels } from "./labels.ts";
 
 /** The label that marks what a client with `OWNER` created. */
 export const OWNER_LABEL = "socket-proxy.owner";
