@@ -75,7 +75,12 @@ export const GROUPS = {
     tests: ["tests/unit/policy/cidr_test.ts", "tests/unit/policy/match_mutation_test.ts"],
   },
   decide: {
-    mutate: ["lib/policy/rule.ts", "lib/policy/decide.ts", "lib/proxy/route_cache.ts"],
+    mutate: [
+      "lib/policy/rule.ts",
+      "lib/policy/decide.ts",
+      "lib/policy/describe_rule.ts",
+      "lib/proxy/route_cache.ts",
+    ],
     tests: [
       "tests/unit/policy/decide_test.ts",
       "tests/unit/policy/policy_loader_test.ts",
@@ -109,7 +114,7 @@ export const GROUPS = {
   pipeline: {
     // The parts of the I/O modules that decide: who is local, form bodies,
     // fields, and the pipeline's steps from the health answer to the form body.
-    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:220-243"],
+    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:197-220"],
     tests: ["tests/unit/proxy/proxy_connection_mutation_test.ts"],
   },
   // Admission, by stage: Go's JSON decoding, the container checks, libpod's

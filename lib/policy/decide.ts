@@ -14,6 +14,7 @@ import type { Profile } from "./profile.ts";
 import { goFoldName } from "../admission/go_fold.ts";
 import type { QueryConstraint } from "./query_constraint.ts";
 import { foldedValues, isQueryError, parseQuery, type QueryParams } from "./query_params.ts";
+import { describeRule } from "./describe_rule.ts";
 import type { Rule, TargetSelector } from "./rule.ts";
 import { evaluatePolicy, explainDenial } from "./switches.ts";
 
@@ -176,14 +177,4 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
     oneWay: false,
     readsQuery,
   };
-}
-
-/** A rule for messages: `rule 2 (ContainerKill with signal in [SIGHUP], line 14)`. */
-export function describeRule(rule: Rule): string {
-  const conditions = [
-    ...rule.query.map((constraint) => constraint.text),
-    ...(rule.target ? [`on containers with ${rule.target.text}`] : []),
-  ];
-  const where = rule.line === null ? "" : `, line ${rule.line}`;
-  return `rule ${rule.index} (${[rule.text, ...conditions].join(" ")}${where})`;
 }

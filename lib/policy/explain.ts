@@ -5,7 +5,8 @@
 import { isTargetError, parseRequestTarget } from "../http/request_target.ts";
 import type { RouteMatcher } from "../routes/route_matcher.ts";
 import { isScoped, type Scope } from "./scope.ts";
-import { decide, describeRule } from "./decide.ts";
+import { decide } from "./decide.ts";
+import { describeRule } from "./describe_rule.ts";
 import { FLAG_NAMES, flagDefault } from "./flags.ts";
 import { formatLabelMatcher } from "./labels.ts";
 import {

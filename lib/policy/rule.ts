@@ -18,9 +18,6 @@ import {
 import { formatLabelMatcher, type LabelMatcher, parseLabelMatcher } from "./labels.ts";
 import { closest, nearest } from "../suggest.ts";
 
-// In `decide.ts`, which words decisions with it and is loaded without the rest of this module.
-export { describeRule } from "./decide.ts";
-
 export interface RuleSpec {
   allow: string;
   query?: Readonly<Record<string, ConstraintSpec>>;

@@ -19,7 +19,7 @@ import {
 } from "../http/http_head.ts";
 import type { LogRequest } from "./access_log.ts";
 import { optional } from "./optional_modules.ts";
-import type { Phase, ProxyContext } from "./proxy_connection.ts";
+import type { Phase, ProxyContext } from "./proxy_context.ts";
 import { hasBody, RequestBody } from "./request_body.ts";
 import {
   bodyMode,

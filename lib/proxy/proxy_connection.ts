@@ -18,15 +18,11 @@
 import type { AdmissionOutcome } from "./admission_stage.ts";
 import type { BufferedConn } from "../http/buffered_conn.ts";
 import { BufferedConn as Conn } from "../http/buffered_conn.ts";
-import type { ClientDirectory } from "../engine/client_directory.ts";
-import type { Limits } from "../config/config.ts";
 import { engineHealth, HEALTHCHECK_HEADER } from "../engine/engine_health.ts";
 import { writeFraming, writeRequestFields } from "../http/forward_head.ts";
 import { Forwarder } from "./forwarder.ts";
 import { HeadScanner, HttpError, parseRequestHead, type RequestHead } from "../http/http_head.ts";
 import { Http10Relay } from "../http/http10_relay.ts";
-import type { Logger } from "../log/log.ts";
-import type { ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { parseAddress } from "../policy/cidr.ts";
 import {
   type ClientContainer,
@@ -40,30 +36,11 @@ import type { RequestTarget } from "../http/request_target.ts";
 import type { ActivePolicy, RouteCache } from "./route_cache.ts";
 import { errorResponse, plainResponse } from "../http/responses.ts";
 import { isScoped } from "../policy/scope.ts";
-import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import type { ScopeResult } from "./scope_stage.ts";
 import { after } from "../timer.ts";
 import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, hasField, isFormBody } from "./request_facts.ts";
-import type { UpstreamPool } from "../engine/upstream_pool.ts";
-
-export interface ProxyContext {
-  /** The policy in force; a reload replaces it, and each connection follows on its next request. */
-  active: ActivePolicy;
-  /** Resolves client addresses to containers, for profiles that match by client container. */
-  clients: ClientDirectory | null;
-  /** Looks up the objects requests name, for scoping and rules on target labels. */
-  scopes(): ScopeResolver;
-  limits: Limits;
-  logger: Logger;
-  /** Counts what the access log records, when metrics are served; `null` otherwise. */
-  metrics: ProxyMetrics | null;
-  pool: UpstreamPool;
-  /** Set once shutdown has begun: finish the request in flight, then close. */
-  shuttingDown: boolean;
-}
-
-export type Phase = "idle" | "head" | "request" | "stream" | "tunnel" | "closed";
+import type { Phase, ProxyContext } from "./proxy_context.ts";
 
 const CLIENT_BUFFER = 4 * 1024;
 const LINGER_MS = 1000;

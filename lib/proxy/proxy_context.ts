@@ -1,0 +1,31 @@
+/**
+ * What every connection of the proxy shares (the policy in force, the engine
+ * pool, limits, logging, metrics), and the phases a connection goes through.
+ * A module of its own so that the pipeline (`proxy_connection.ts`) and its
+ * stages (`forwarder.ts`) both import it and not each other.
+ */
+import type { ClientDirectory } from "../engine/client_directory.ts";
+import type { Limits } from "../config/config.ts";
+import type { Logger } from "../log/log.ts";
+import type { ProxyMetrics } from "../metrics/proxy_metrics.ts";
+import type { ActivePolicy } from "./route_cache.ts";
+import type { ScopeResolver } from "../engine/scope_resolver.ts";
+import type { UpstreamPool } from "../engine/upstream_pool.ts";
+
+export interface ProxyContext {
+  /** The policy in force; a reload replaces it, and each connection follows on its next request. */
+  active: ActivePolicy;
+  /** Resolves client addresses to containers, for profiles that match by client container. */
+  clients: ClientDirectory | null;
+  /** Looks up the objects requests name, for scoping and rules on target labels. */
+  scopes(): ScopeResolver;
+  limits: Limits;
+  logger: Logger;
+  /** Counts what the access log records, when metrics are served; `null` otherwise. */
+  metrics: ProxyMetrics | null;
+  pool: UpstreamPool;
+  /** Set once shutdown has begun: finish the request in flight, then close. */
+  shuttingDown: boolean;
+}
+
+export type Phase = "idle" | "head" | "request" | "stream" | "tunnel" | "closed";
