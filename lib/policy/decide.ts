@@ -15,7 +15,7 @@ import { goFoldName } from "../admission/go_fold.ts";
 import type { QueryConstraint } from "./query_constraint.ts";
 import { foldedValues, isQueryError, parseQuery, type QueryParams } from "./query_params.ts";
 import { describeRule } from "./describe_rule.ts";
-import type { Rule, TargetSelector } from "./rule.ts";
+import type { TargetSelector } from "./rule.ts";
 import { evaluatePolicy, explainDenial } from "./switches.ts";
 
 export interface DecisionRequest {
