@@ -6,12 +6,12 @@
 import assert from "node:assert/strict";
 import { parseAdmissionSettings } from "../../../lib/admission/admission_settings.ts";
 import { decide } from "../../../lib/policy/decide.ts";
+import { describeRule } from "../../../lib/policy/describe_rule.ts";
 import { makeFlags } from "../../../lib/policy/flags.ts";
 import type { Policy, Profile } from "../../../lib/policy/profile.ts";
 import {
   compileRule,
   containerParam,
-  describeRule,
   resolveAllow,
   RuleError,
   type RuleSpec,
