@@ -147,6 +147,10 @@ export function policySchema(): Schema {
         required: ["name"],
         properties: {
           name: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$" },
+          app: {
+            type: "string",
+            description: "The app and version the profile was proven against (information only)",
+          },
           match: { $ref: "#/$defs/match" },
           mode: { $ref: "#/$defs/mode" },
           rules: { type: "array", items: { $ref: "#/$defs/rule" } },

@@ -51,7 +51,7 @@ export interface LoadOptions {
 }
 
 const TOP_KEYS = ["version", "mode", "profiles"];
-const PROFILE_KEYS = ["name", "match", "mode", "rules"];
+const PROFILE_KEYS = ["name", "app", "match", "mode", "rules"];
 const MATCH_KEYS = ["listener", "source", "container"];
 const CONTAINER_KEYS = ["name", "labels"];
 const RULE_KEYS = ["allow", "query", "target"];
@@ -237,6 +237,7 @@ function parseProfile(
   for (const entry of entries) {
     if (entry.key === "match") match = parseMatch(entry.value, options);
     else if (entry.key === "mode") mode = parseMode(entry.value);
+    else if (entry.key === "app") text(entry.value, "app"); // what the profile was proven against
     else if (entry.key === "rules") {
       if (entry.value.kind !== "list") fail(entry.line, "rules must be a list");
       entry.value.items.forEach((item, i) => rules.push(parseRuleNode(item, routes, i + 1)));

@@ -264,3 +264,18 @@ Deno.test("profiles that only overlap are both kept", () => {
   );
   assert.deepEqual(policy.profiles.map((p) => p.name), ["a", "b", "c", "d", "e"]);
 });
+
+Deno.test("a profile's app names what it was proven against and must be a text", async (t) => {
+  await t.step("a text is taken and changes no decision", () => {
+    const policy = load(
+      "version: 1\nprofiles:\n  - name: a\n    app: Traefik 3.7.9\n    rules: [SystemPing]\n",
+    );
+    assert.equal(policy.profiles[0].rules.length, 1);
+  });
+  await t.step("a list is refused with its line", () => {
+    assert.throws(
+      () => load("version: 1\nprofiles:\n  - name: a\n    app: [x]\n"),
+      /:4: app must be a text/,
+    );
+  });
+});
