@@ -8,6 +8,9 @@
  *
  * With `HOST_ACCESS=1` nothing is checked. Operations not listed here are not
  * checked: their bodies and queries cannot reach the host.
+ *
+ * `lib/admission/`: host access in bodies and queries, decoded as Go decodes them. Pure; imports
+ * `lib/http/`, `lib/routes/` and `lib/`'s root, nothing of policies or connections.
  */
 import type { AdmissionSettings } from "./admission_settings.ts";
 import { checkBuildQuery } from "./build_query.ts";

@@ -2,6 +2,9 @@
  * Configuration from the environment (the drop-in names and defaults) and from
  * command-line flags, which win over the environment. Pure: the caller passes
  * the environment and the arguments in.
+ *
+ * `lib/config/`: settings from the environment and flags, typo hints, the policy file's entry.
+ * Imports `lib/policy/`, `lib/admission/`, `lib/log/` and below.
  */
 import { parseFlags } from "./cli_args.ts";
 import { closest } from "../suggest.ts";

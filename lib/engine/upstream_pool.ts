@@ -5,6 +5,9 @@
  * after a while. A reused connection may have been closed by the engine in the
  * meantime (a restart), so callers retry a request that is safe to replay once
  * on a fresh connection; `discardIdle` then drops the rest of the stale pool.
+ *
+ * `lib/engine/`: the proxy's own talk with the engine: the connection pool, small requests, the
+ * event stream, health, who a client is, look-ups for scoping. Imports `lib/scoping/` and below.
  */
 import { BufferedConn } from "../http/buffered_conn.ts";
 

@@ -11,6 +11,10 @@
  *
  * Parsing works on byte offsets into the connection's buffer; header fields are
  * recorded as offsets and turned into strings only where a value matters.
+ *
+ * `lib/http/`, the wire format: strict heads, chunked framing, canonical targets, buffered
+ * connections, the heads sent on, HTTP/1.0 answers and the proxy's own answers. It knows nothing of
+ * policies or the engine, and imports only `lib/`'s root.
  */
 
 export class HttpError extends Error {

@@ -2,6 +2,8 @@
  * A small leveled logger: syslog level names (the ones linuxserver's `LOG_LEVEL`
  * accepts), text or JSON lines, timestamps in the `TZ` zone, and writes batched
  * so that logging a line per request costs no system call per request.
+ *
+ * `lib/log/`: the logger and its timestamps. Imports only `lib/`'s root.
  */
 import { after } from "../timer.ts";
 import { TimestampFormatter } from "./timestamp.ts";

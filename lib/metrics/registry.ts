@@ -7,6 +7,8 @@
  * table, profile names from the policy, status codes); as a last guard, a
  * metric holds at most `MAX_SERIES` label combinations, and any further one is
  * counted under every label `"other"`.
+ *
+ * `lib/metrics/`: the registry and the proxy's metrics, pure. Imports only `lib/`'s root.
  */
 
 export const MAX_SERIES = 2000;

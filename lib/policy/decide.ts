@@ -8,6 +8,10 @@
  * its rules does; a rule that allows it only on labelled containers leaves a
  * target check for later. In audit mode a denied request is forwarded anyway
  * and logged as `would-deny`.
+ *
+ * `lib/policy/`: profiles, rules, constraints, scopes, the decision, the policy file's loader,
+ * explain and learn. Pure; imports admission's Go decoding, `lib/routes/`, `lib/http/` and `lib/`'s
+ * root, nothing of connections.
  */
 import type { RouteMatch } from "../routes/route_matcher.ts";
 import type { Profile } from "./profile.ts";

@@ -14,6 +14,9 @@
  * Every denial goes through `#deny`, every malformed request through
  * `#refuse`. Each request on a keep-alive or pipelined connection is decided
  * on its own, and the engine is only ever sent bytes the proxy wrote itself.
+ *
+ * `lib/proxy/`: one client connection, the pipeline in this file and its stages beside it. It
+ * calls the policy, admission and scoping; it imports everything below `lib/server/`.
  */
 import type { AdmissionOutcome } from "./admission_stage.ts";
 import type { BufferedConn } from "../http/buffered_conn.ts";

@@ -10,6 +10,9 @@
  * Also resolves the patterns a user writes in rules against the table:
  * `routesMatchingTemplate` for `METHOD /path/{param}/**` patterns and
  * `operationsMatching` for operation-name globs.
+ *
+ * `lib/routes/`: the Engine API's routes (the generated table) and how the engines match them.
+ * Imports only `lib/`'s root.
  */
 import type { RouteSpec } from "./route.ts";
 import { parseRouteTemplate, type TemplateSegment } from "./route_template.ts";

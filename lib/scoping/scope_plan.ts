@@ -4,6 +4,9 @@
  * event stream, label what it creates, narrow a prune, scrub environments in
  * the answer — or refuse it, when the route would show what the scope hides
  * and the proxy cannot filter it.
+ *
+ * `lib/scoping/`: what a scoped client sees (filters, rewritten answers, events, owner labels).
+ * Pure; imports `lib/policy/`, `lib/admission/`, `lib/routes/` and below.
  */
 import type { RouteMatch } from "../routes/route_matcher.ts";
 import { engineLabelFilters, hidesContainers, OWNER_LABEL, type Scope } from "../policy/scope.ts";

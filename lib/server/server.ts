@@ -3,6 +3,9 @@
  * `ClientConnection`; the metrics listener when `METRICS_LISTEN` asks for one.
  * What only some configurations use (metrics, and what `optional_modules.ts`
  * lists) is loaded before the listeners serve, and only when configured.
+ *
+ * `lib/server/`: listeners, permissions, the metrics endpoint, reload, the healthcheck client and
+ * the start-up summary. The top layer: it may import any other.
  */
 import type { Config } from "../config/config.ts";
 import { formatListenAddress, type ListenAddress } from "../config/listen_address.ts";
