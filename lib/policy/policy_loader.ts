@@ -35,7 +35,7 @@ import {
   plainValue,
 } from "./policy_document.ts";
 import type { ClientMatch, Mode, Policy, Profile } from "./profile.ts";
-import { findPreset, type Preset, PresetError, presetRules, presetSettings } from "./presets.ts";
+import { findPreset, type Preset, presetRules, presetSettings, unknownPreset } from "./presets.ts";
 import { parseProfileSettings, PROFILE_SETTING_NAMES, SettingError } from "./profile_settings.ts";
 import { compileRule, type Rule, RuleError, type RuleSpec } from "./rule.ts";
 import { UNSCOPED } from "./scope.ts";
@@ -246,12 +246,8 @@ function parseProfile(
     else if (entry.key === "mode") mode = parseMode(entry.value);
     else if (entry.key === "app") text(entry.value, "app"); // what the profile was proven against
     else if (entry.key === "preset") {
-      try {
-        preset = findPreset(text(entry.value, "preset"));
-      } catch (error) {
-        if (!(error instanceof PresetError)) throw error;
-        fail(entry.value.line, error.message);
-      }
+      const presetName = text(entry.value, "preset");
+      preset = findPreset(presetName) ?? fail(entry.line, unknownPreset(presetName, "preset"));
       presetLine = entry.line;
     } else if (entry.key === "rules") {
       if (entry.value.kind !== "list") fail(entry.line, "rules must be a list");

@@ -32,18 +32,16 @@ export function presetNames(): string[] {
   return PRESETS.map((preset) => preset.name);
 }
 
-/**
- * The preset called `name`; throws `PresetError` naming `what` (`preset`,
- * `PRESET`) with the closest name and every valid one.
- */
-export function findPreset(name: string, what = "preset"): Preset {
-  const preset = PRESETS.find((candidate) => candidate.name === name);
-  if (preset !== undefined) return preset;
+/** The preset called `name`, if there is one. */
+export function findPreset(name: string): Preset | undefined {
+  return PRESETS.find((candidate) => candidate.name === name);
+}
+
+/** Why `name` is no preset, naming `what` (`preset`, `PRESET`), the closest name and every valid one. */
+export function unknownPreset(name: string, what: string): string {
   const names = presetNames();
-  throw new PresetError(
-    `Unknown ${what} ${JSON.stringify(name)}${closest(name, names)} ` +
-      `(valid: ${names.join(", ")}; \`socket-proxy presets\` lists them)`,
-  );
+  return `Unknown ${what} ${JSON.stringify(name)}${closest(name, names)} ` +
+    `(valid: ${names.join(", ")}; \`socket-proxy presets\` lists them)`;
 }
 
 /** The preset's rules, compiled; each names the preset it comes from. */
@@ -74,7 +72,8 @@ export function presetPolicy(
   values: Readonly<Record<string, unknown>>,
   mode: Mode,
 ): Policy {
-  const preset = findPreset(name, "PRESET");
+  const preset = findPreset(name);
+  if (preset === undefined) throw new PresetError(unknownPreset(name, "PRESET"));
   const where = `PRESET=${preset.name}`;
   const profile: Profile = {
     name: preset.name,

@@ -52,7 +52,7 @@ function decision(profile: Profile, method: string, rawTarget: string) {
 Deno.test("a profile with preset: takes the recipe's rules and settings, not its name", () => {
   const profile = profileOf("preset: traefik");
   assert.equal(profile.name, "mine");
-  assert.deepEqual(profile.preset, { name: "traefik", app: findPreset("traefik").app });
+  assert.deepEqual(profile.preset, { name: "traefik", app: findPreset("traefik")!.app });
   assert.deepEqual(
     profile.rules.map((rule) => [rule.index, rule.text, rule.preset, rule.line]),
     [
@@ -202,7 +202,7 @@ Deno.test("explain and check name the preset a rule comes from", () => {
     /rule 6 \(SystemEvents with filters = \{"type":\{"container":true\}\}, preset traefik\) does not allow it: filters is not given$/,
   );
   const described = describeProfile(policy.profiles[0]);
-  assert.ok(described.includes(`  preset:     traefik (${findPreset("traefik").app})`));
+  assert.ok(described.includes(`  preset:     traefik (${findPreset("traefik")!.app})`));
   assert.ok(described.includes("    rule 5 (ContainerInspect, preset traefik): 1 route(s)"));
   assert.ok(described.includes("    rule 1 (SystemInfo, line 4): 1 route(s)"));
 });
@@ -213,11 +213,14 @@ Deno.test("PRESET in the environment makes the preset's profile, for every clien
     assert.deepEqual(config.preset, { name: "traefik", values: {} });
     const policy = presetPolicy(ROUTES, config.preset!.name, config.preset!.values, "enforce");
     assert.equal(policy.file, "PRESET=traefik");
+    assert.equal(policy.usesContainers, false);
     assert.equal(policy.profiles.length, 1);
     const [profile] = policy.profiles;
     assert.equal(policy.fallback, profile);
     assert.equal(profile.match, null);
     assert.equal(profile.switches, null);
+    assert.deepEqual(profile.preset, { name: "traefik", app: findPreset("traefik")!.app });
+    assert.equal(profile.name, "traefik");
     assert.equal(decision(profile, "GET", "/events"), "denied");
     assert.equal(decision(profile, "GET", "/containers/json"), "allowed");
   });
@@ -257,6 +260,7 @@ Deno.test("PRESET in the environment makes the preset's profile, for every clien
     );
   });
   await t.step("an unknown PRESET names PRESET and the valid names", () => {
+    assert.equal(new PresetError("").name, "PresetError");
     assert.throws(
       () => presetPolicy(ROUTES, "dozle", {}, "enforce"),
       new PresetError(
@@ -273,7 +277,26 @@ Deno.test("PRESET in the environment makes the preset's profile, for every clien
 
 Deno.test("socket-proxy presets lists every preset with its app and its recipe", () => {
   assert.equal(parseCommandLine(["presets"], {}).command, "presets");
-  const text = presetListing().join("\n");
+  const lines = presetListing();
+  assert.deepEqual(lines.slice(0, 3), [
+    "Presets: a profile's `preset: NAME` (or PRESET=NAME) takes the recipe's rules and settings.",
+    "Each was proven against the app version shown, by replaying its calls against a real engine.",
+    "",
+  ]);
+  assert.equal(lines.length, 3 + 2 * PRESETS.length);
+  // The apps in one column, two spaces after the longest name.
+  const column = Math.max(...PRESETS.map((preset) => preset.name.length)) + 2;
+  for (const [i, preset] of PRESETS.entries()) {
+    assert.equal(lines[3 + 2 * i], preset.name.padEnd(column) + preset.app);
+    const settings = Object.keys(preset.settings);
+    assert.equal(
+      lines[4 + 2 * i],
+      " ".repeat(column) + `${preset.recipe}: ${preset.rules.length} rule(s)` +
+        (settings.length === 0 ? "" : `; ${settings.join(", ")}`),
+    );
+  }
+  assert.ok(lines.includes(" ".repeat(column) + "examples/autoheal/policy.yaml: 2 rule(s)"));
+  const text = lines.join("\n");
   for (const preset of PRESETS) {
     assert.match(text, new RegExp(`^${preset.name} +${RegExp.escape(preset.app)}$`, "m"));
     assert.ok(text.includes(`${preset.recipe}: ${preset.rules.length} rule(s)`), preset.name);
