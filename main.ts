@@ -17,7 +17,7 @@ import { missingPermissions, runFlags } from "./lib/server/permissions.ts";
 import { parseAddress } from "./lib/policy/cidr.ts";
 import { describePolicy, explainRequest, hostAccessWarnings } from "./lib/policy/explain.ts";
 import type { Policy } from "./lib/policy/profile.ts";
-import { loadPolicyFile, PolicyFileError } from "./lib/config/policy_file.ts";
+import { loadPolicyFile, PolicyFileError, presetPolicy } from "./lib/config/policy_file.ts";
 import type { PolicyReloader } from "./lib/server/policy_reloader.ts";
 import { routeMatcher, ROUTES } from "./lib/routes/engine_routes.ts";
 import { startProxy } from "./lib/server/server.ts";
@@ -38,11 +38,12 @@ function readEnvironment(): Record<string, string> {
   }
 }
 
-/** The policy in force at start: the policy file's, or the environment's. */
+/** The policy in force at start: the policy file's, the preset's, or the environment's. */
 async function initialPolicy(config: Config): Promise<Policy> {
-  if (config.policyFile === null) return config.policy;
+  if (config.policyFile === null && config.preset === null) return config.policy;
   try {
-    return await loadPolicyFile(config.policyFile, loadOptions(config));
+    if (config.preset !== null) return await presetPolicy(config.preset, config.mode);
+    return await loadPolicyFile(config.policyFile!, loadOptions(config));
   } catch (error) {
     if (error instanceof PolicyFileError) fail(error.message);
     throw error;
@@ -125,6 +126,11 @@ async function main(): Promise<void> {
     Deno.exit(result.healthy ? 0 : 1);
   }
   if (command === "learn") return await learn(options);
+  if (command === "presets") {
+    const { presetListing } = await import("./lib/policy/presets.ts");
+    console.log(presetListing().join("\n"));
+    return;
+  }
 
   const policy = await initialPolicy(config);
   if (command === "check") {

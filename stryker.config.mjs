@@ -56,7 +56,11 @@ export const GROUPS = {
   },
   config: {
     mutate: ["lib/config/config.ts", "lib/config/cli_args.ts", "lib/config/listen_address.ts"],
-    tests: ["tests/unit/config/config_test.ts", "tests/unit/config/config_mutation_test.ts"],
+    tests: [
+      "tests/unit/config/config_test.ts",
+      "tests/unit/config/config_mutation_test.ts",
+      "tests/unit/policy/presets_test.ts", // PRESET
+    ],
   },
   switches: {
     mutate: ["lib/policy/switches.ts", "lib/policy/flags.ts"],
@@ -85,6 +89,7 @@ export const GROUPS = {
       "tests/unit/policy/decide_test.ts",
       "tests/unit/policy/policy_loader_test.ts",
       "tests/unit/policy/decide_mutation_test.ts",
+      "tests/unit/policy/presets_test.ts", // a preset's rules in messages
     ],
   },
   policy_file: {
@@ -94,10 +99,12 @@ export const GROUPS = {
       "lib/policy/policy_loader.ts",
       "lib/policy/policy_document.ts",
       "lib/policy/env_policy.ts",
+      "lib/policy/presets.ts",
     ],
     tests: [
       "tests/unit/policy/policy_loader_test.ts",
       "tests/unit/policy/policy_loader_mutation_test.ts",
+      "tests/unit/policy/presets_test.ts",
     ],
   },
   commands: {

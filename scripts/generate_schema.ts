@@ -1,13 +1,15 @@
 /**
  * Writes `policy.schema.json`, the JSON Schema of the policy file, so editors
  * complete and check it (`# yaml-language-server: $schema=...` in YAML). The
- * operation names come from the route table and the settings from the
- * modules that read them, so the schema never disagrees with the loader; a
- * unit test checks the committed file is what this script writes.
+ * operation names come from the route table, the settings from the modules
+ * that read them and the preset names from the presets' table, so the schema
+ * never disagrees with the loader; a unit test checks the committed file is
+ * what this script writes (`scripts/generate_presets.ts` runs this too).
  *
  *   deno run --allow-read --allow-write --allow-env=LOG_TOKENS,LOG_STREAM scripts/generate_schema.ts
  */
 import { FLAG_NAMES } from "../lib/policy/flags.ts";
+import { PRESETS } from "../lib/policy/preset_table.ts";
 import { PROFILE_SETTING_NAMES } from "../lib/policy/profile_settings.ts";
 import { ROUTES } from "../lib/routes/engine_routes.ts";
 
@@ -150,6 +152,11 @@ export function policySchema(): Schema {
           app: {
             type: "string",
             description: "The app and version the profile was proven against (information only)",
+          },
+          preset: {
+            enum: PRESETS.map((preset) => preset.name),
+            description: "A proven recipe by name (socket-proxy presets): its rules and " +
+              "settings; settings given beside it win, rules given beside it are added",
           },
           match: { $ref: "#/$defs/match" },
           mode: { $ref: "#/$defs/mode" },

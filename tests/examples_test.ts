@@ -10,6 +10,8 @@ import assert from "node:assert/strict";
 import { parse } from "yaml";
 import { parseConfig } from "../lib/config/config.ts";
 import { parsePolicy } from "../lib/policy/policy_loader.ts";
+import { PRESETS } from "../lib/policy/preset_table.ts";
+import { presetPolicy } from "../lib/policy/presets.ts";
 import { ROUTES } from "../lib/routes/engine_routes.ts";
 import { validate } from "./helpers/json_schema.ts";
 
@@ -119,7 +121,7 @@ Deno.test("every env recipe is a valid configuration, with no warning", async (t
   }
 });
 
-Deno.test("every compose file runs this proxy with a recipe that exists", async (t) => {
+Deno.test("every compose file runs this proxy with a recipe that exists, by file or by name", async (t) => {
   for (const file of COMPOSES) {
     await t.step(file, async () => {
       const dir = file.slice(0, file.lastIndexOf("/") + 1);
@@ -129,6 +131,24 @@ Deno.test("every compose file runs this proxy with a recipe that exists", async 
         .filter((service) => service.image === "socket-proxy:latest");
       assert.equal(proxies.length, 1, "one service with image: socket-proxy:latest");
       const [proxy] = proxies;
+      assert.ok(
+        (proxy.volumes as string[]).includes("/var/run/docker.sock:/var/run/docker.sock:ro"),
+        "the engine socket, read-only",
+      );
+      if (proxy.environment.PRESET !== undefined) {
+        // A preset: one of this directory's recipes, and an environment the proxy accepts.
+        const preset = PRESETS.find((p) => p.name === proxy.environment.PRESET);
+        assert.ok(preset !== undefined, `PRESET=${proxy.environment.PRESET} is a preset`);
+        assert.ok(preset.recipe.startsWith(`examples/${dir}`), `${preset.recipe} is in ${dir}`);
+        const env = Object.fromEntries(
+          Object.entries(proxy.environment).map(([key, value]) => [key, String(value)]),
+        );
+        const { config, warnings } = parseConfig(env);
+        assert.deepEqual(warnings, []);
+        presetPolicy(ROUTES, config.preset!.name, config.preset!.values, config.mode);
+        assert.equal(proxy.configs, undefined, "no policy file");
+        return;
+      }
       const policyFile = proxy.environment.POLICY_FILE as string;
       assert.match(policyFile, /^\/etc\/socket-proxy\/policy[.\w]*\.yaml$/);
       // The policy file reaches the container: a bind mount, or a swarm config.
@@ -141,10 +161,6 @@ Deno.test("every compose file runs this proxy with a recipe that exists", async 
       ];
       assert.equal(sources.length, 1, `${policyFile} is mounted`);
       assert.ok(FILES.includes(dir + sources[0].replace(/^\.\//, "")), sources[0]);
-      assert.ok(
-        (proxy.volumes as string[]).includes("/var/run/docker.sock:/var/run/docker.sock:ro"),
-        "the engine socket, read-only",
-      );
     });
   }
 });

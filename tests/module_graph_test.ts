@@ -35,6 +35,8 @@ const OPTIONAL = [
   "lib/server/metrics_server.ts",
   "lib/policy/learn.ts",
   "lib/policy/policy_loader.ts",
+  "lib/policy/presets.ts", // with a policy file or PRESET only
+  "lib/policy/preset_table.ts",
   "lib/server/policy_reloader.ts",
   "lib/server/healthcheck.ts",
   "npm:",

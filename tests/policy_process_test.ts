@@ -162,3 +162,23 @@ Deno.test("explain names the route, operation, profile and rule, or what would a
   assert.equal(usage.code, 2);
   assert.match(usage.stderr, /explain takes METHOD TARGET/);
 });
+
+Deno.test("presets lists the recipes by name; an unknown PRESET stops the proxy naming the valid ones", async () => {
+  const listed = await command(["presets"]);
+  assert.equal(listed.code, 0, listed.stderr);
+  assert.match(listed.stdout, /^traefik +Traefik v3\.7/m);
+  assert.match(listed.stdout, /examples\/traefik\/policy\.yaml: 6 rule\(s\); CONTAINER_LABELS/);
+  const unknown = await startProxyProcess({ PRESET: "traefk" }, { noWait: true });
+  assert.equal((await unknown.status).code, 2);
+  assert.match(
+    unknown.lines.join("\n"),
+    /socket-proxy: Unknown PRESET "traefk" \(did you mean traefik\?\) \(valid: autoheal, .*traefik,/,
+  );
+  const checked = await command(["check"], { PRESET: "autoheal" });
+  assert.equal(checked.code, 0, checked.stderr);
+  assert.match(checked.stdout, /preset: +autoheal \(/);
+  assert.match(
+    checked.stdout,
+    /rule 2 \(ContainerRestart on containers with labels autoheal=true, preset autoheal\)/,
+  );
+});

@@ -43,6 +43,11 @@ export interface Config {
   policy: Policy;
   /** `POLICY_FILE`/`--policy`: the policy file, which then decides instead. */
   policyFile: string | null;
+  /**
+   * `PRESET`/`--preset`: a recipe by name, which then decides instead, with
+   * `values` (the profile settings the environment changes) over its own.
+   */
+  preset: { name: string; values: Record<string, string> } | null;
   /** `MODE`: `audit` forwards what would be denied (and logs it), in every profile. */
   mode: Mode;
   socketPath: string;
@@ -65,6 +70,7 @@ export type Command =
   | "check"
   | "explain"
   | "learn"
+  | "presets"
   | "help"
   | "version";
 
@@ -95,6 +101,7 @@ const COMMANDS: Readonly<Record<string, number>> = {
   check: 0,
   explain: 2,
   learn: 0,
+  presets: 0,
 };
 
 export class ConfigError extends Error {
@@ -116,6 +123,7 @@ const SETTINGS = {
   MAX_HEADER_SIZE: { flag: "max-header-size", fallback: "65536" },
   MAX_HEADERS: { flag: "max-headers", fallback: "100" },
   POLICY_FILE: { flag: "policy", fallback: "" },
+  PRESET: { flag: "preset", fallback: "" },
   MODE: { flag: "mode", fallback: "enforce" },
   METRICS_LISTEN: { flag: "metrics-listen", fallback: "" },
   TLS_CERT: { flag: "tls-cert", fallback: "" },
@@ -194,6 +202,8 @@ Commands:
                            standard input and print the smallest policy that allows
                            exactly what it shows, per client
       --policy-out <file>  write the policy there instead
+  presets                  list the recipes usable by name (PRESET, preset:), with
+                           the app version each was proven against
 
 Options (each wins over its environment variable):
   --listen <addr,...>      LISTEN: host:port, [v6]:port or unix:/path, a unix socket
@@ -213,6 +223,9 @@ Options (each wins over its environment variable):
   --max-headers <n>        MAX_HEADERS: header fields (default 100)
   --policy <file>          POLICY_FILE: a policy file (YAML or JSON) with a profile per
                            client; it decides instead of the switches
+  --preset <name>          PRESET: a proven recipe by name (see presets) decides
+                           instead of the switches; settings in the environment
+                           that change a drop-in default win over the recipe's
   --mode <mode>            MODE: enforce, or audit (forward what would be denied and
                            log it as would-deny) (default enforce)
   --metrics-listen <addr>  METRICS_LISTEN: serve Prometheus metrics at GET /metrics on
@@ -363,6 +376,13 @@ export function parseConfig(
     throw new ConfigError(`Invalid value for ${label("MODE")}: use enforce or audit`);
   }
   const policyFile = setting("POLICY_FILE").trim() || null;
+  const presetName = setting("PRESET").trim() || null;
+  if (presetName !== null && policyFile !== null) {
+    throw new ConfigError(
+      `${label("PRESET")}=${presetName} and ${label("POLICY_FILE")} exclude each other: ` +
+        `in a policy file, write preset: ${presetName} in a profile`,
+    );
+  }
   const profileValues: Record<string, string> = {};
   for (const name of PROFILE_SETTING_NAMES) {
     if (env[name] !== undefined) profileValues[name] = env[name];
@@ -390,11 +410,23 @@ export function parseConfig(
     }
   }
 
+  let preset: Config["preset"] = null;
+  if (presetName !== null) {
+    // The image bakes the drop-in defaults into its environment: a switch at
+    // its default was not meant, and would widen the recipe (EVENTS=1).
+    const values: Record<string, string> = {};
+    for (const [name, value] of Object.entries(profileValues)) {
+      if (!FLAG_NAMES.includes(name) || flags[name] !== flagDefault(name)) values[name] = value;
+    }
+    preset = { name: presetName, values };
+  }
+
   return {
     config: {
       flags: Object.freeze(flags),
       policy,
       policyFile,
+      preset,
       mode,
       socketPath,
       listen,

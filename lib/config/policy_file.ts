@@ -1,9 +1,10 @@
 /**
- * Reading the policy file. The YAML parser is loaded only here, on first use,
- * so a proxy configured by the environment alone never pays for it.
+ * Reading the policy file, or the preset `PRESET` names. The YAML parser and
+ * the presets are loaded only here, on first use, so a proxy configured by
+ * the environment alone never pays for them.
  */
 import type { LoadOptions } from "../policy/policy_loader.ts";
-import type { Policy } from "../policy/profile.ts";
+import type { Mode, Policy } from "../policy/profile.ts";
 import { ROUTES } from "../routes/engine_routes.ts";
 
 /** Thrown for a policy file that cannot be read or used; the message names the file. */
@@ -33,6 +34,28 @@ export async function policyFromText(
     return parsePolicy(text, file, ROUTES, options);
   } catch (error) {
     if (error instanceof PolicyError) throw new PolicyFileError(error.message);
+    throw error;
+  }
+}
+
+/**
+ * The policy `PRESET` makes: the preset's profile for every client, with the
+ * environment's `values` over its settings. Throws `PolicyFileError` naming
+ * `PRESET` (and the valid names, for an unknown one).
+ */
+export async function presetPolicy(
+  preset: { name: string; values: Readonly<Record<string, string>> },
+  mode: Mode,
+): Promise<Policy> {
+  const { presetPolicy, PresetError } = await import("../policy/presets.ts");
+  const { SettingError } = await import("../policy/profile_settings.ts");
+  try {
+    return presetPolicy(ROUTES, preset.name, preset.values, mode);
+  } catch (error) {
+    if (error instanceof PresetError) throw new PolicyFileError(error.message);
+    if (error instanceof SettingError) {
+      throw new PolicyFileError(`${error.message} (with PRESET=${preset.name})`);
+    }
     throw error;
   }
 }

@@ -101,6 +101,7 @@ const VALUE_SHAPES: Readonly<Record<string, RegExp>> = {
   MAX_HEADERS: COUNT,
   SOCKET_PATH: PATH_VALUE,
   POLICY_FILE: PATH_VALUE,
+  PRESET: /^\s*[a-z][a-z0-9_.-]*\s*$/, // a recipe's name (the table is not loaded for this)
   TLS_CERT: PATH_VALUE,
   TLS_KEY: PATH_VALUE,
   LISTEN: ADDRESS,

@@ -5,12 +5,19 @@
  */
 import type { Rule } from "./rule.ts";
 
-/** A rule for messages: `rule 2 (ContainerKill with signal in [SIGHUP], line 14)`. */
+/**
+ * A rule for messages: `rule 2 (ContainerKill with signal in [SIGHUP], line 14)`,
+ * or `rule 5 (ContainerInspect, preset traefik)` for a preset's.
+ */
 export function describeRule(rule: Rule): string {
   const conditions = [
     ...rule.query.map((constraint) => constraint.text),
     ...(rule.target ? [`on containers with ${rule.target.text}`] : []),
   ];
-  const where = rule.line === null ? "" : `, line ${rule.line}`;
+  const where = rule.preset !== undefined
+    ? `, preset ${rule.preset}`
+    : rule.line === null
+    ? ""
+    : `, line ${rule.line}`;
   return `rule ${rule.index} (${[rule.text, ...conditions].join(" ")}${where})`;
 }

@@ -54,6 +54,7 @@ export function describeProfile(profile: Profile): string[] {
     `  clients:    ${describeMatch(profile.match)}`,
     `  mode:       ${profile.mode}`,
   ];
+  if (profile.preset) lines.push(`  preset:     ${profile.preset.name} (${profile.preset.app})`);
   if (profile.switches !== null) {
     const on = FLAG_NAMES.filter((name) => profile.switches![name]);
     const changed = FLAG_NAMES.filter((name) => profile.switches![name] !== flagDefault(name));
@@ -123,7 +124,9 @@ export function explainRequest(
       ? "  profile:    none matches this client"
       : `  profile:    ${JSON.stringify(profile.name)}${
         profile.line === null ? "" : ` (line ${profile.line})`
-      }, for ${describeMatch(profile.match)}`,
+      }, for ${describeMatch(profile.match)}${
+        profile.preset ? `, preset ${profile.preset.name}` : ""
+      }`,
   );
   const decision = decide(profile, {
     method,

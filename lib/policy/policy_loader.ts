@@ -6,6 +6,10 @@
  *     - name: traefik
  *       match: { listener: unix:/run/socket-proxy/traefik.sock }
  *       rules: [SystemPing, SystemVersion, ContainerList, ContainerInspect, SystemEvents]
+ *     - name: dozzle                # a recipe by name, with settings of one's own
+ *       match: { listener: unix:/run/socket-proxy/dozzle.sock }
+ *       preset: dozzle
+ *       CONTAINER_LABELS: dozzle.enable=true
  *     - name: autoheal
  *       match: { container: { name: autoheal } }
  *       rules:
@@ -31,6 +35,7 @@ import {
   plainValue,
 } from "./policy_document.ts";
 import type { ClientMatch, Mode, Policy, Profile } from "./profile.ts";
+import { findPreset, type Preset, presetRules, presetSettings, unknownPreset } from "./presets.ts";
 import { parseProfileSettings, PROFILE_SETTING_NAMES, SettingError } from "./profile_settings.ts";
 import { compileRule, type Rule, RuleError, type RuleSpec } from "./rule.ts";
 import { UNSCOPED } from "./scope.ts";
@@ -51,7 +56,7 @@ export interface LoadOptions {
 }
 
 const TOP_KEYS = ["version", "mode", "profiles"];
-const PROFILE_KEYS = ["name", "app", "match", "mode", "rules"];
+const PROFILE_KEYS = ["name", "app", "preset", "match", "mode", "rules"];
 const MATCH_KEYS = ["listener", "source", "container"];
 const CONTAINER_KEYS = ["name", "labels"];
 const RULE_KEYS = ["allow", "query", "target"];
@@ -231,6 +236,8 @@ function parseProfile(
   }
   let match: ClientMatch | null = null;
   let mode = defaultMode;
+  let preset: Preset | null = null;
+  let presetLine = node.line;
   const rules: Rule[] = [];
   const settings: Record<string, unknown> = {};
   const settingLines: Record<string, number> = {};
@@ -238,7 +245,11 @@ function parseProfile(
     if (entry.key === "match") match = parseMatch(entry.value, options);
     else if (entry.key === "mode") mode = parseMode(entry.value);
     else if (entry.key === "app") text(entry.value, "app"); // what the profile was proven against
-    else if (entry.key === "rules") {
+    else if (entry.key === "preset") {
+      const presetName = text(entry.value, "preset");
+      preset = findPreset(presetName) ?? fail(entry.line, unknownPreset(presetName, "preset"));
+      presetLine = entry.line;
+    } else if (entry.key === "rules") {
       if (entry.value.kind !== "list") fail(entry.line, "rules must be a list");
       entry.value.items.forEach((item, i) => rules.push(parseRuleNode(item, routes, i + 1)));
     } else if (entry.key !== "name") {
@@ -256,10 +267,10 @@ function parseProfile(
   }
   let parsed;
   try {
-    parsed = parseProfileSettings(settings, true);
+    parsed = parseProfileSettings(preset ? presetSettings(preset, settings) : settings, true);
   } catch (error) {
     if (!(error instanceof SettingError)) throw error;
-    fail(settingLines[error.setting] ?? node.line, error.message);
+    fail(settingLines[error.setting] ?? presetLine, error.message);
   }
   return {
     name,
@@ -267,8 +278,10 @@ function parseProfile(
     line: node.line,
     match,
     mode: options.forceAudit ? "audit" : mode,
-    rules,
+    // The preset's rules and the profile's own: a request any of them allows passes.
+    rules: preset ? [...presetRules(routes, preset), ...rules] : rules,
     ...parsed,
+    ...(preset ? { preset: { name: preset.name, app: preset.app } } : {}),
   };
 }
 

@@ -30,7 +30,7 @@ export interface ClientMatch {
 export interface Profile {
   /** `""` for the fallback of a policy file, which no client chose. */
   readonly name: string;
-  /** The policy file it comes from, or `null` for the environment. */
+  /** The policy file it comes from, `PRESET=<name>` for the environment's preset, `null` for its switches. */
   readonly file: string | null;
   /** Where it is defined in the policy file. */
   readonly line: number | null;
@@ -42,10 +42,12 @@ export interface Profile {
   readonly rules: readonly Rule[];
   readonly admission: AdmissionSettings;
   readonly scope: Scope;
+  /** The preset it takes its rules and settings from (`preset:`, `PRESET`), if any. */
+  readonly preset?: { readonly name: string; readonly app: string };
 }
 
 export interface Policy {
-  /** The policy file, or `null` for an env-only configuration. */
+  /** The policy file, `PRESET=<name>`, or `null` for an env-only configuration of switches. */
   readonly file: string | null;
   readonly profiles: readonly Profile[];
   /** What a client no profile matches gets: nothing. */

@@ -43,6 +43,8 @@ export interface Rule {
   readonly target: TargetSelector | null;
   /** `stdin` is constrained off: a tunnel it allows carries nothing from the client. */
   readonly oneWay: boolean;
+  /** The preset it comes from (`preset: traefik`), when it is not the profile's own. */
+  readonly preset?: string;
 }
 
 /** A rule that cannot be compiled; `key` names the part at fault (`query.signal`). */

@@ -2,7 +2,7 @@
 import { parseConfig } from "../../lib/config/config.ts";
 import { formatListenAddress } from "../../lib/config/listen_address.ts";
 import { Logger, MemorySink } from "../../lib/log/log.ts";
-import { loadPolicyFile } from "../../lib/config/policy_file.ts";
+import { loadPolicyFile, presetPolicy } from "../../lib/config/policy_file.ts";
 import type { Policy } from "../../lib/policy/profile.ts";
 import { type ProxyServer, startProxy } from "../../lib/server/server.ts";
 import { FakeEngine } from "./fake_engine.ts";
@@ -27,7 +27,7 @@ export interface TestProxyOptions {
   policy?: string;
 }
 
-/** Runs `fn` with a proxy configured by `env` (LISTEN and SOCKET_PATH are filled in). */
+/** Runs `fn` with a proxy configured by `env` (LISTEN and SOCKET_PATH are filled in; PRESET works). */
 export async function withProxy(
   env: Record<string, string>,
   fn: (proxy: TestProxy) => Promise<void>,
@@ -50,7 +50,12 @@ export async function withProxy(
     await Deno.writeTextFile(policyFile, text);
     return await loadPolicyFile(policyFile, loadOptions);
   };
-  const policy = options.policy === undefined ? undefined : await loadPolicy(options.policy);
+  // As main.ts starts: the policy file's, or PRESET's, or the environment's.
+  const policy = options.policy !== undefined
+    ? await loadPolicy(options.policy)
+    : config.preset !== null
+    ? await presetPolicy(config.preset, config.mode)
+    : undefined;
   const logs = new MemorySink();
   const server = await startProxy(config, {
     logger: new Logger({ level: config.logLevel, format: config.logFormat, sink: logs }),

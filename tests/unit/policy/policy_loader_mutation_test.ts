@@ -51,11 +51,11 @@ Deno.test("a policy file that cannot be used is refused with the file, the line 
     ],
     [
       "profiles:\n  - name: a\n    xFOO: 1\n",
-      '/p.yaml:3: Unknown key "xFOO" in a profile (valid: name, app, match, mode, rules)',
+      '/p.yaml:3: Unknown key "xFOO" in a profile (valid: name, app, preset, match, mode, rules)',
     ],
     [
       "profiles:\n  - name: a\n    FOOx: 1\n",
-      '/p.yaml:3: Unknown key "FOOx" in a profile (valid: name, app, match, mode, rules)',
+      '/p.yaml:3: Unknown key "FOOx" in a profile (valid: name, app, preset, match, mode, rules)',
     ],
     [
       "profiles:\n  - name: a\n    match: { container: { name: '' } }\n",
@@ -187,7 +187,7 @@ Deno.test("a policy file that cannot be used is refused with the file, the line 
     ],
     [
       "profiles:\n  - name: a\n    lowercase: 1\n",
-      '/p.yaml:3: Unknown key "lowercase" in a profile (valid: name, app, match, mode, rules)',
+      '/p.yaml:3: Unknown key "lowercase" in a profile (valid: name, app, preset, match, mode, rules)',
     ],
     [
       "profiles:\n  - name: a\n    match: { listener: ['0.0.0.0:2375', 'unix:/run/sp/traefik.sock'] }\n  - name: b\n    match: { listener: '0.0.0.0:2375' }\n",
@@ -240,11 +240,11 @@ Deno.test("a policy file that cannot be used is refused with the file, the line 
     ],
     [
       "profiles:\n  - name: a\n    rule: []\n",
-      '/p.yaml:3: Unknown key "rule" in a profile (did you mean rules?) (valid: name, app, match, mode, rules)',
+      '/p.yaml:3: Unknown key "rule" in a profile (did you mean rules?) (valid: name, app, preset, match, mode, rules)',
     ],
     [
       "profiles:\n  - name: a\n    CONTAINER: 1\n",
-      "/p.yaml:3: Unknown setting CONTAINER (did you mean CONTAINERS?) (profiles take name, app, match, mode, rules and settings such as CONTAINERS, HOST_ACCESS, CONTAINER_LABELS: see the README)",
+      "/p.yaml:3: Unknown setting CONTAINER (did you mean CONTAINERS?) (profiles take name, app, preset, match, mode, rules and settings such as CONTAINERS, HOST_ACCESS, CONTAINER_LABELS: see the README)",
     ],
     [
       "profiles:\n  - name: a\n    POST: maybe\n",

@@ -19,6 +19,11 @@ profiles:
   - name: traefik
     match: { listener: "unix:/run/socket-proxy/traefik.sock" }
     rules: [SystemPing, ContainerList, "Container*", "GET /containers/{id}/json"]
+  - name: diun
+    match: { listener: "unix:/run/socket-proxy/diun.sock" }
+    app: "diun v4.33"
+    preset: diun
+    CONTAINER_LABELS: ""
   - name: autoheal
     match: { container: { name: autoheal, labels: { role: healer } } }
     mode: enforce
@@ -49,6 +54,11 @@ Deno.test("the JSON Schema flags what the proxy refuses", async (t) => {
     ["a bad boolean", { profiles: [{ name: "a", POST: "maybe" }] }, /\/profiles\/0\/POST/],
     ["an unknown operation", { profiles: [{ name: "a", rules: ["ContainerLst"] }] }, /rules\/0/],
     ["a bad mode", { mode: "dry", profiles: [] }, /\/mode: not one of the enum/],
+    [
+      "an unknown preset",
+      { profiles: [{ name: "a", preset: "traefk" }] },
+      /\/profiles\/0\/preset: not one of the enum/,
+    ],
     [
       "a rule key",
       { profiles: [{ name: "a", rules: [{ allow: "ContainerList", when: 1 }] }] },
