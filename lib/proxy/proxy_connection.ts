@@ -282,7 +282,8 @@ export class ClientConnection {
     const out = this.#fwd.out;
     out.reset();
     writeRequestFields(out, client.buf, head, { target: forward, requestLine, upgrade: true });
-    const admitted = admits(profile)
+    const admitted = admits(profile) &&
+        optional.admission.admissionReads(decision.operation!, profile, plan)
       ? await optional.admission.admitRequest({
         client,
         body: this.#fwd.body,
