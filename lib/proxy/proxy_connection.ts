@@ -51,6 +51,9 @@ const LINGER_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 /** Admission's answer for a profile it has nothing to check for: the body streams as it comes. */
 const STREAMED: AdmissionOutcome = { kind: "forward", body: null, notes: [] };
+/** `#readHead`: the head is not buffered whole yet; it is malformed. */
+const MORE = -2;
+const MALFORMED = -3;
 
 function shorten(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "..." : text;
@@ -81,6 +84,8 @@ export class ClientConnection {
   /** `allowed`, or `would-deny` in audit mode. */
   #verdict = "allowed";
   #note: string | undefined = undefined;
+  /** Why the request head could not be read (`#readHead`'s `MALFORMED`). */
+  #headError: HttpError | null = null;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -163,7 +168,9 @@ export class ClientConnection {
     const client = this.client;
 
     // 1. Read the request head.
-    const headEnd = await this.#readHead();
+    let headEnd = this.#readHead(null);
+    while (headEnd === MORE) headEnd = this.#readHead(await client.fill());
+    if (headEnd === MALFORMED) await this.#refuse(this.#headError!, null, performance.now());
     if (headEnd < 0) return false;
     const started = performance.now();
     // An HTTP/1.0 request is answered in HTTP/1.0, whatever the answer.
@@ -333,33 +340,39 @@ export class ClientConnection {
     this.#note = this.#note === undefined ? reason : `${this.#note}; ${reason}`;
   }
 
-  /** Reads until a whole request head is buffered; returns its end, or -1 when the connection ends. */
-  async #readHead(): Promise<number> {
+  /**
+   * Reads the request head a step at a time; the caller awaits `client.fill()`
+   * between steps (an async function here would cost a frame per request).
+   * `filled` is what the last fill resolved, `null` for the first step.
+   * Returns the head's end once it is buffered whole, `MORE`, `MALFORMED`
+   * (`#headError` says why), or -1 when the connection ends.
+   */
+  #readHead(filled: boolean | null): number {
     const ctx = this.#ctx;
     const client = this.client;
     const limits = ctx.limits;
-    client.shrink();
-    this.phase = "idle";
-    this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
-    this.#scanner.reset(client.start);
+    if (filled === null) {
+      client.shrink();
+      this.phase = "idle";
+      this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
+      this.#scanner.reset(client.start);
+    } else if (!filled) return -1;
     try {
-      for (;;) {
-        const headEnd = this.#scanner.scan(client.buf, client.end, limits);
-        if (headEnd >= 0) return (this.phase as Phase) === "closed" ? -1 : headEnd;
-        if (this.#closeAfter || ctx.shuttingDown) return -1;
-        if (this.phase === "idle" && this.#scanner.started) {
-          this.phase = "head";
-          this.deadline = limits.headerTimeoutMs > 0 ? Date.now() + limits.headerTimeoutMs : 0;
-        }
-        if (client.end === client.buf.length && client.start > 0) {
-          this.#scanner.shift(client.compact());
-        }
-        if (!(await client.fill())) return -1;
+      const headEnd = this.#scanner.scan(client.buf, client.end, limits);
+      if (headEnd >= 0) return (this.phase as Phase) === "closed" ? -1 : headEnd;
+      if (this.#closeAfter || ctx.shuttingDown) return -1;
+      if (this.phase === "idle" && this.#scanner.started) {
+        this.phase = "head";
+        this.deadline = limits.headerTimeoutMs > 0 ? Date.now() + limits.headerTimeoutMs : 0;
       }
+      if (client.end === client.buf.length && client.start > 0) {
+        this.#scanner.shift(client.compact());
+      }
+      return MORE;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      await this.#refuse(error, null, performance.now());
-      return -1;
+      this.#headError = error;
+      return MALFORMED;
     }
   }
 
