@@ -23,7 +23,7 @@ import type { BufferedConn } from "../http/buffered_conn.ts";
 import { BufferedConn as Conn } from "../http/buffered_conn.ts";
 import { engineHealth, HEALTHCHECK_HEADER } from "../engine/engine_health.ts";
 import { writeFraming, writeRequestFields } from "../http/forward_head.ts";
-import { Forwarder } from "./forwarder.ts";
+import { Forwarder, type ForwardHost } from "./forwarder.ts";
 import { HeadScanner, HttpError, parseRequestHead, type RequestHead } from "../http/http_head.ts";
 import { Http10Relay } from "../http/http10_relay.ts";
 import { parseAddress } from "../policy/cidr.ts";
@@ -57,6 +57,36 @@ const MALFORMED = -3;
 
 function shorten(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "..." : text;
+}
+
+/**
+ * What the forwarder sees of its connection. A class, because V8 keeps an
+ * object literal with a getter and setter as a dictionary, and the forwarder
+ * reads this several times per request.
+ */
+class Host implements ForwardHost {
+  declare readonly client: BufferedConn;
+  declare readonly ctx: ProxyContext;
+  declare readonly peer: string;
+  declare readonly closing: () => boolean;
+  declare readonly close: () => void;
+  declare readonly answerAndClose: (bytes: Uint8Array) => Promise<void>;
+  declare readonly refuse: ForwardHost["refuse"];
+  declare readonly log: LogRequest;
+  #connection: ClientConnection;
+
+  constructor(connection: ClientConnection, members: Omit<ForwardHost, "phase">) {
+    this.#connection = connection;
+    Object.assign(this, members);
+  }
+
+  get phase(): Phase {
+    return this.#connection.phase;
+  }
+
+  set phase(phase: Phase) {
+    this.#connection.phase = phase;
+  }
 }
 
 export class ClientConnection {
@@ -95,24 +125,18 @@ export class ClientConnection {
     this.#host = host;
     this.listener = listener;
     this.#ctx = ctx;
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    this.#fwd = new Forwarder({
-      client: this.client,
-      ctx,
-      peer,
-      get phase() {
-        return self.phase;
-      },
-      set phase(phase: Phase) {
-        self.phase = phase;
-      },
-      closing: () => this.#closing(),
-      close: () => this.close(),
-      answerAndClose: (bytes) => this.#answerAndClose(bytes),
-      refuse: (error, head, started) => this.#refuse(error, head, started),
-      log: (...args) => this.#log(...args),
-    });
+    this.#fwd = new Forwarder(
+      new Host(this, {
+        client: this.client,
+        ctx,
+        peer,
+        closing: () => this.#closing(),
+        close: () => this.close(),
+        answerAndClose: (bytes) => this.#answerAndClose(bytes),
+        refuse: (error, head, started) => this.#refuse(error, head, started),
+        log: this.#log, // bound already: no rest array per call
+      }),
+    );
   }
 
   /** The profile of the request in flight (or of the last one). */
