@@ -8,7 +8,8 @@
  * requests per second does.
  *
  *   scripts/deno run -A scripts/bench_ab.ts [--rounds 10] [--seconds 3] \
- *     [--conns 10,100] [--path /_ping] name=<checkout> name=<checkout> ...
+ *     [--conns 10,100] [--path /_ping] [--env POLICY_FILE=<file>,...] \
+ *     name=<checkout> name=<checkout> ...
  *
  * A checkout is a directory such as `git worktree add <dir> <rev>` makes; the
  * first is the one the others are compared with, per round and as the median
@@ -28,6 +29,8 @@ const ROUNDS = Number(option("--rounds", "10"));
 const SECONDS = Number(option("--seconds", "3"));
 const CONNECTIONS = option("--conns", "10,100").split(",").map(Number);
 const PATH = option("--path", "/_ping");
+/** `--env NAME=VALUE,...`: the proxies' settings instead of the bench's switches. */
+const ENV = option("--env", "");
 const CLOCK_TICKS = 100; // USER_HZ, what /proc/<pid>/stat counts in
 
 interface Checkout {
@@ -82,16 +85,18 @@ async function waitFor(url: string): Promise<void> {
 }
 
 const engine = await startEngine();
-const switches = {
-  CONTAINERS: "1",
-  IMAGES: "1",
-  EXEC: "1",
-  POST: "1",
-  EVENTS: "1",
-  PING: "1",
-  VERSION: "1",
-  LOG_LEVEL: "info",
-};
+const switches: Record<string, string> = ENV === ""
+  ? {
+    CONTAINERS: "1",
+    IMAGES: "1",
+    EXEC: "1",
+    POST: "1",
+    EVENTS: "1",
+    PING: "1",
+    VERSION: "1",
+    LOG_LEVEL: "info",
+  }
+  : Object.fromEntries(ENV.split(",").map((pair) => pair.split("=", 2)));
 try {
   for (const checkout of checkouts) {
     checkout.port = freePort();
