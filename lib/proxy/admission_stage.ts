@@ -90,6 +90,21 @@ async function hostNetworkTarget(
   return null;
 }
 
+/**
+ * Whether `admitRequest` has anything to read or decide for `operation`; when
+ * not, it forwards the body as it streams, and the pipeline need not call it
+ * (most requests: `/_ping`, lists, inspects).
+ */
+export function admissionReads(
+  operation: string,
+  profile: Profile,
+  plan: ScopePlan | null,
+): boolean {
+  return admissionNeeds(operation, profile.admission) !== "none" ||
+    (plan?.label === "body" && (OWNER_FIELDS[operation] ?? null) !== null) ||
+    (plan?.bodyContainer ?? false);
+}
+
 /** Reads what must be read and decides; see `AdmissionOutcome`. */
 export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutcome> {
   const { client, head, target, profile, operation, plan } = input;

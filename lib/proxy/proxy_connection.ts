@@ -23,7 +23,7 @@ import type { BufferedConn } from "../http/buffered_conn.ts";
 import { BufferedConn as Conn } from "../http/buffered_conn.ts";
 import { engineHealth, HEALTHCHECK_HEADER } from "../engine/engine_health.ts";
 import { writeFraming, writeRequestFields } from "../http/forward_head.ts";
-import { Forwarder } from "./forwarder.ts";
+import { Forwarder, type ForwardHost } from "./forwarder.ts";
 import { HeadScanner, HttpError, parseRequestHead, type RequestHead } from "../http/http_head.ts";
 import { Http10Relay } from "../http/http10_relay.ts";
 import { parseAddress } from "../policy/cidr.ts";
@@ -51,9 +51,42 @@ const LINGER_BYTES = 1 << 20;
 const encoder = new TextEncoder();
 /** Admission's answer for a profile it has nothing to check for: the body streams as it comes. */
 const STREAMED: AdmissionOutcome = { kind: "forward", body: null, notes: [] };
+/** `#readHead`: the head is not buffered whole yet; it is malformed. */
+const MORE = -2;
+const MALFORMED = -3;
 
 function shorten(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "..." : text;
+}
+
+/**
+ * What the forwarder sees of its connection. A class, because V8 keeps an
+ * object literal with a getter and setter as a dictionary, and the forwarder
+ * reads this several times per request.
+ */
+class Host implements ForwardHost {
+  declare readonly client: BufferedConn;
+  declare readonly ctx: ProxyContext;
+  declare readonly peer: string;
+  declare readonly closing: () => boolean;
+  declare readonly close: () => void;
+  declare readonly answerAndClose: (bytes: Uint8Array) => Promise<void>;
+  declare readonly refuse: ForwardHost["refuse"];
+  declare readonly log: LogRequest;
+  #connection: ClientConnection;
+
+  constructor(connection: ClientConnection, members: Omit<ForwardHost, "phase">) {
+    this.#connection = connection;
+    Object.assign(this, members);
+  }
+
+  get phase(): Phase {
+    return this.#connection.phase;
+  }
+
+  set phase(phase: Phase) {
+    this.#connection.phase = phase;
+  }
 }
 
 export class ClientConnection {
@@ -81,6 +114,8 @@ export class ClientConnection {
   /** `allowed`, or `would-deny` in audit mode. */
   #verdict = "allowed";
   #note: string | undefined = undefined;
+  /** Why the request head could not be read (`#readHead`'s `MALFORMED`). */
+  #headError: HttpError | null = null;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -90,24 +125,18 @@ export class ClientConnection {
     this.#host = host;
     this.listener = listener;
     this.#ctx = ctx;
-    // deno-lint-ignore no-this-alias
-    const self = this;
-    this.#fwd = new Forwarder({
-      client: this.client,
-      ctx,
-      peer,
-      get phase() {
-        return self.phase;
-      },
-      set phase(phase: Phase) {
-        self.phase = phase;
-      },
-      closing: () => this.#closing(),
-      close: () => this.close(),
-      answerAndClose: (bytes) => this.#answerAndClose(bytes),
-      refuse: (error, head, started) => this.#refuse(error, head, started),
-      log: (...args) => this.#log(...args),
-    });
+    this.#fwd = new Forwarder(
+      new Host(this, {
+        client: this.client,
+        ctx,
+        peer,
+        closing: () => this.#closing(),
+        close: () => this.close(),
+        answerAndClose: (bytes) => this.#answerAndClose(bytes),
+        refuse: (error, head, started) => this.#refuse(error, head, started),
+        log: this.#log, // bound already: no rest array per call
+      }),
+    );
   }
 
   /** The profile of the request in flight (or of the last one). */
@@ -163,7 +192,9 @@ export class ClientConnection {
     const client = this.client;
 
     // 1. Read the request head.
-    const headEnd = await this.#readHead();
+    let headEnd = this.#readHead(null);
+    while (headEnd === MORE) headEnd = this.#readHead(await client.fill());
+    if (headEnd === MALFORMED) await this.#refuse(this.#headError!, null, performance.now());
     if (headEnd < 0) return false;
     const started = performance.now();
     // An HTTP/1.0 request is answered in HTTP/1.0, whatever the answer.
@@ -282,7 +313,8 @@ export class ClientConnection {
     const out = this.#fwd.out;
     out.reset();
     writeRequestFields(out, client.buf, head, { target: forward, requestLine, upgrade: true });
-    const admitted = admits(profile)
+    const admitted = admits(profile) &&
+        optional.admission.admissionReads(decision.operation!, profile, plan)
       ? await optional.admission.admitRequest({
         client,
         body: this.#fwd.body,
@@ -332,33 +364,39 @@ export class ClientConnection {
     this.#note = this.#note === undefined ? reason : `${this.#note}; ${reason}`;
   }
 
-  /** Reads until a whole request head is buffered; returns its end, or -1 when the connection ends. */
-  async #readHead(): Promise<number> {
+  /**
+   * Reads the request head a step at a time; the caller awaits `client.fill()`
+   * between steps (an async function here would cost a frame per request).
+   * `filled` is what the last fill resolved, `null` for the first step.
+   * Returns the head's end once it is buffered whole, `MORE`, `MALFORMED`
+   * (`#headError` says why), or -1 when the connection ends.
+   */
+  #readHead(filled: boolean | null): number {
     const ctx = this.#ctx;
     const client = this.client;
     const limits = ctx.limits;
-    client.shrink();
-    this.phase = "idle";
-    this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
-    this.#scanner.reset(client.start);
+    if (filled === null) {
+      client.shrink();
+      this.phase = "idle";
+      this.deadline = limits.idleTimeoutMs > 0 ? Date.now() + limits.idleTimeoutMs : 0;
+      this.#scanner.reset(client.start);
+    } else if (!filled) return -1;
     try {
-      for (;;) {
-        const headEnd = this.#scanner.scan(client.buf, client.end, limits);
-        if (headEnd >= 0) return (this.phase as Phase) === "closed" ? -1 : headEnd;
-        if (this.#closeAfter || ctx.shuttingDown) return -1;
-        if (this.phase === "idle" && this.#scanner.started) {
-          this.phase = "head";
-          this.deadline = limits.headerTimeoutMs > 0 ? Date.now() + limits.headerTimeoutMs : 0;
-        }
-        if (client.end === client.buf.length && client.start > 0) {
-          this.#scanner.shift(client.compact());
-        }
-        if (!(await client.fill())) return -1;
+      const headEnd = this.#scanner.scan(client.buf, client.end, limits);
+      if (headEnd >= 0) return (this.phase as Phase) === "closed" ? -1 : headEnd;
+      if (this.#closeAfter || ctx.shuttingDown) return -1;
+      if (this.phase === "idle" && this.#scanner.started) {
+        this.phase = "head";
+        this.deadline = limits.headerTimeoutMs > 0 ? Date.now() + limits.headerTimeoutMs : 0;
       }
+      if (client.end === client.buf.length && client.start > 0) {
+        this.#scanner.shift(client.compact());
+      }
+      return MORE;
     } catch (error) {
       if (!(error instanceof HttpError)) throw error;
-      await this.#refuse(error, null, performance.now());
-      return -1;
+      this.#headError = error;
+      return MALFORMED;
     }
   }
 
