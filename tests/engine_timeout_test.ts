@@ -20,14 +20,6 @@ async function scrape(port: number) {
   return parsePrometheusText(await response.text());
 }
 
-async function waitFor(what: string, condition: () => boolean | Promise<boolean>, ms = 10_000) {
-  const deadline = Date.now() + ms;
-  while (!(await condition())) {
-    if (Date.now() > deadline) assert.fail(`${what}: not within ${ms} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
 Deno.test("a finite request the engine does not answer gets 504 in time, and the connection goes on", async () => {
   const env = { CONTAINERS: "1", ENGINE_TIMEOUT: "1s", METRICS_LISTEN: "127.0.0.1:0" };
   await withProxy(env, async ({ port, server, engine, logText }) => {

@@ -10,6 +10,8 @@ export interface ProbeResult {
   readonly ok: boolean;
   /** Why not (empty when it answered). */
   readonly detail: string;
+  /** Nothing listens on the socket: a request fails at once anyway, no need to fail it early. */
+  readonly unreachable?: boolean;
 }
 
 export interface EngineState {
@@ -19,6 +21,13 @@ export interface EngineState {
   readonly reason: string;
   /** When the state began (ms since the epoch). */
   readonly since: number;
+  /**
+   * Down, and a request would wait on an engine that accepts connections and
+   * does not answer: clients are answered 502 at once instead. (An engine that
+   * is not there refuses connections at once: requests go on, and the first
+   * after it comes back succeeds without waiting for the next probe.)
+   */
+  readonly failFast: boolean;
 }
 
 /** A line for the log when the state changes. */
@@ -27,7 +36,12 @@ export interface Transition {
   readonly message: string;
 }
 
-export const UNKNOWN: EngineState = Object.freeze({ up: null, reason: "", since: 0 });
+export const UNKNOWN: EngineState = Object.freeze({
+  up: null,
+  reason: "",
+  since: 0,
+  failFast: false,
+});
 
 /** The API call the watchdog makes, as the messages name it. */
 export const PROBE_CALL = "GET /version";
@@ -66,7 +80,7 @@ export function nextEngineState(
 ): { state: EngineState; log: Transition | null } {
   if (result.ok) {
     if (state.up === true) return { state, log: null };
-    const next = { up: true, reason: "", since: now };
+    const next = { up: true, reason: "", since: now, failFast: false };
     if (state.up === null) return { state: next, log: null };
     return {
       state: next,
@@ -79,14 +93,24 @@ export function nextEngineState(
   }
   if (state.up === false) {
     // Still down: the reason may change, the log line is not repeated.
-    return { state: { up: false, reason: result.detail, since: state.since }, log: null };
+    return {
+      state: {
+        up: false,
+        reason: result.detail,
+        since: state.since,
+        failFast: !result.unreachable,
+      },
+      log: null,
+    };
   }
   return {
-    state: { up: false, reason: result.detail, since: now },
+    state: { up: false, reason: result.detail, since: now, failFast: !result.unreachable },
     log: {
       level: "warning",
       message: `Docker engine not reachable at unix://${socketPath}: ${result.detail} ` +
-        "(answering 502 at once until it answers again)",
+        (result.unreachable
+          ? "(answering 502 until it answers)"
+          : "(answering 502 at once until it answers again)"),
     },
   };
 }

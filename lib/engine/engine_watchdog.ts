@@ -46,8 +46,8 @@ export const WATCHDOG_DEFAULTS: Required<WatchdogOptions> = {
 
 /** What the pipeline and the health endpoints need of the watchdog. */
 export interface EngineStatus {
-  /** The last probe failed: answer clients 502 at once. */
-  readonly down: boolean;
+  /** The engine accepts connections but did not answer the last probe: answer clients 502 at once. */
+  readonly failFast: boolean;
   /** Why (empty while up). */
   readonly reason: string;
   /** Readiness; waits for the first probe when none has answered yet. */
@@ -70,14 +70,17 @@ export async function probeEngine(pool: UpstreamPool, timeoutMs: number): Promis
   };
   try {
     // A connect that hangs is timed too (it cannot be cancelled: it is closed when it ends).
-    const connecting = pool.connect();
+    const connecting = pool.connect().catch((error: Error) => error);
     const upstream = await Promise.race([
       connecting,
       new Promise<null>((resolve) => wake = () => resolve(null)),
     ]);
     if (upstream === null) {
-      connecting.then((conn) => pool.destroy(conn), () => {});
+      connecting.then((conn) => conn instanceof Error || pool.destroy(conn));
       return late;
+    }
+    if (upstream instanceof Error) {
+      return { ok: false, detail: upstream.message, unreachable: true };
     }
     close = () => pool.destroy(upstream);
     try {
@@ -125,6 +128,10 @@ export class EngineWatchdog implements EngineStatus {
 
   get down(): boolean {
     return this.#state.up === false;
+  }
+
+  get failFast(): boolean {
+    return this.#state.failFast;
   }
 
   get reason(): string {

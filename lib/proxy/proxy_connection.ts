@@ -277,10 +277,10 @@ export class ClientConnection {
     }
     if (decision.denied) this.#wouldDeny(decision.reason);
 
-    // While the watchdog finds the engine down, the answer is the engine's
+    // While the watchdog finds the engine wedged, the answer is the engine's
     // 502 at once, rather than a wait on an engine that does not answer.
     const engine = ctx.engine;
-    if (engine != null && engine.down) {
+    if (engine != null && engine.failFast) {
       const message = this.#fwd.cannotConnect(engine.reason);
       return await this.#fwd.badGateway(head, route.forward, started, message);
     }
