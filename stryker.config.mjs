@@ -187,6 +187,19 @@ export const GROUPS = {
       "tests/unit/admission/admission_build_secrets_test.ts",
     ],
   },
+  engine_ops: {
+    mutate: [
+      "lib/proxy/engine_deadline.ts",
+      "lib/engine/engine_state.ts",
+      "lib/policy/engine_timeout_setting.ts",
+      "lib/duration.ts",
+    ],
+    tests: [
+      "tests/unit/proxy/engine_deadline_test.ts",
+      "tests/unit/engine/engine_state_test.ts",
+      "tests/unit/policy/engine_timeout_setting_test.ts",
+    ],
+  },
   scoping: {
     mutate: ["lib/scoping/**/*.ts", "lib/policy/scope.ts", "lib/proxy/scope_stage.ts:37-56"],
     tests: [
