@@ -18,65 +18,66 @@ import type { RouteSpec } from "../routes/route.ts";
 
 /** `exempt`: no deadline. `finite`: the timeout plus `extraMs`, what the client asked to wait. */
 export type EngineDeadline =
-  | { readonly kind: "exempt"; readonly why: string }
+  | { readonly kind: "exempt" }
   | { readonly kind: "finite"; readonly extraMs: number };
 
 /** Operations never timed: their answer may come late by design, or is a transfer. */
-export const EXEMPT_OPERATIONS: Readonly<Record<string, string>> = {
+export const EXEMPT_OPERATIONS: ReadonlySet<string> = new Set([
   // Streams of events and attached streams.
-  SystemEvents: "an event stream",
-  LibpodSystemEvents: "an event stream",
-  ContainerAttach: "an attached stream",
-  ContainerAttachWebsocket: "an attached stream",
-  LibpodContainerAttach: "an attached stream",
-  ExecStart: "an exec stream",
-  LibpodExecStart: "an exec stream",
-  Session: "a build session tunnel",
-  Grpc: "a gRPC tunnel",
-  ContainerWait: "a wait, answered when the container stops",
-  LibpodContainerWait: "a wait, answered when the condition is met",
+  "SystemEvents",
+  "LibpodSystemEvents",
+  "ContainerAttach",
+  "ContainerAttachWebsocket",
+  "LibpodContainerAttach",
+  "ExecStart",
+  "LibpodExecStart",
+  "Session",
+  "Grpc",
+  "ContainerWait",
+  "LibpodContainerWait",
   // Pulls, pushes and builds.
-  ImageCreate: "a pull or import",
-  ImagePush: "a push",
-  ImageBuild: "a build",
-  PluginPull: "a plugin pull",
-  PluginUpgrade: "a plugin pull",
-  PluginPush: "a plugin push",
-  PluginCreate: "a plugin upload",
-  LibpodImagePull: "a pull",
-  LibpodImagePush: "a push",
-  LibpodManifestPush: "a push",
-  LibpodManifestPushV3: "a push",
-  LibpodArtifactPull: "a pull",
-  LibpodArtifactPush: "a push",
-  LibpodImageBuild: "a build",
-  LibpodLocalBuild: "a build",
-  LibpodPlayKube: "a kube play, which pulls and builds (and waits with wait=true)",
-  LibpodKubePlay: "a kube play, which pulls and builds (and waits with wait=true)",
+  "ImageCreate",
+  "ImagePush",
+  "ImageBuild",
+  "PluginPull",
+  "PluginUpgrade",
+  "PluginPush",
+  "PluginCreate",
+  "LibpodImagePull",
+  "LibpodImagePush",
+  "LibpodManifestPush",
+  "LibpodManifestPushV3",
+  "LibpodArtifactPull",
+  "LibpodArtifactPush",
+  "LibpodImageBuild",
+  "LibpodLocalBuild",
+  // Kube play pulls and builds, and with wait=true waits for its pods to exit.
+  "LibpodPlayKube",
+  "LibpodKubePlay",
   // Loads, imports, exports and archives.
-  ImageLoad: "a load",
-  ImageGet: "an export",
-  ImageGetAll: "an export",
-  ContainerExport: "an export",
-  ContainerArchive: "an archive download",
-  PutContainerArchive: "an archive upload",
-  LibpodImageLoad: "a load",
-  LibpodLocalImages: "a load",
-  LibpodImageImport: "an import",
-  LibpodImageGet: "an export",
-  LibpodImageExport: "an export",
-  LibpodImageScp: "an image transfer",
-  LibpodContainerExport: "an export",
-  LibpodContainerArchive: "an archive download",
-  LibpodPutContainerArchive: "an archive upload",
-  LibpodVolumeExport: "an export",
-  LibpodVolumeImport: "an import",
-  LibpodArtifactAdd: "an upload",
-  LibpodArtifactLocal: "an import",
-  LibpodArtifactExtract: "an export",
-  LibpodContainerCheckpoint: "a checkpoint (a memory dump, optionally exported)",
-  LibpodContainerRestore: "a restore (optionally imported)",
-};
+  "ImageLoad",
+  "ImageGet",
+  "ImageGetAll",
+  "ContainerExport",
+  "ContainerArchive",
+  "PutContainerArchive",
+  "LibpodImageLoad",
+  "LibpodLocalImages",
+  "LibpodImageImport",
+  "LibpodImageGet",
+  "LibpodImageExport",
+  "LibpodImageScp",
+  "LibpodContainerExport",
+  "LibpodContainerArchive",
+  "LibpodPutContainerArchive",
+  "LibpodVolumeExport",
+  "LibpodVolumeImport",
+  "LibpodArtifactAdd",
+  "LibpodArtifactLocal",
+  "LibpodArtifactExtract",
+  "LibpodContainerCheckpoint",
+  "LibpodContainerRestore",
+]);
 
 /**
  * Operations that stream when a boolean query parameter says so, and its name.
@@ -120,7 +121,7 @@ export const DURATION_PARAMS: Readonly<
 };
 
 const FINITE: EngineDeadline = Object.freeze({ kind: "finite", extraMs: 0 });
-const TUNNEL: EngineDeadline = Object.freeze({ kind: "exempt", why: "a protocol upgrade" });
+const EXEMPT: EngineDeadline = Object.freeze({ kind: "exempt" });
 /** Docker's `BoolValue` reads these (trimmed, any case) as false, and Podman does not read them as true. */
 const FALSE_WORDS = new Set(["0", "false", "no", "none"]);
 /** Go's `Atoi`/`ParseUint` syntax, and `ParseFloat`'s plain decimals for pprof's trace. */
@@ -143,21 +144,20 @@ export function engineDeadline(
   query: string,
   upgrade: boolean,
 ): EngineDeadline {
-  if (upgrade) return TUNNEL;
+  if (upgrade) return EXEMPT;
   if (route === null) return FINITE;
   const operation = route.operation;
-  const exempt = EXEMPT_OPERATIONS[operation];
-  if (exempt !== undefined) return { kind: "exempt", why: exempt };
+  if (EXEMPT_OPERATIONS.has(operation)) return EXEMPT;
   const stream = STREAM_PARAMS[operation];
   const durations = DURATION_PARAMS[operation];
   if (stream === undefined && durations === undefined) return FINITE;
   const params = parseQuery(query);
   // A query the engines could read differently: no deadline rather than a wrong one.
-  if (isQueryError(params)) return { kind: "exempt", why: "a query read ambiguously" };
+  if (isQueryError(params)) return EXEMPT;
   if (stream !== undefined) {
     const byDefault = route.trueByDefault?.includes(stream) ?? false;
     if (mayBeTrue(foldedValues(params, stream, goFoldName), byDefault)) {
-      return { kind: "exempt", why: `a stream (${stream})` };
+      return EXEMPT;
     }
     return FINITE;
   }
@@ -166,7 +166,7 @@ export function engineDeadline(
     for (const value of foldedValues(params, name, goFoldName) ?? []) {
       if (!SECONDS.test(value)) continue; // the engine refuses it (or uses its default) at once
       const asked = Number(value);
-      if (asked < 0) return { kind: "exempt", why: `${name}=${value}: as long as it takes` };
+      if (asked < 0) return EXEMPT; // as long as it takes
       if (asked > seconds) seconds = asked;
     }
   }

@@ -37,6 +37,10 @@ Deno.test("probeVerdict() takes any answer below 500 for an engine at work", asy
   }
 });
 
+Deno.test("before its first probe the engine is neither up nor failing fast", () => {
+  assert.deepEqual(UNKNOWN, { up: null, reason: "", since: 0, failFast: false });
+});
+
 Deno.test("the first answer makes the engine up without a log line", () => {
   const { state, log } = nextEngineState(UNKNOWN, OK, 1000, SOCKET);
   assert.deepEqual(state, { up: true, reason: "", since: 1000, failFast: false });

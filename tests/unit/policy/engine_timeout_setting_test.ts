@@ -17,6 +17,8 @@ Deno.test("durationMs() reads seconds, units and Go's compound form", async (t) 
     ["1.5ms", 2],
     ["10s", 10_000],
     ["2.5s", 2500],
+    ["1.25s", 1250],
+    ["1.25", 1250],
     ["2m", 120_000],
     ["1h", 3_600_000],
     ["1m30s", 90_000],
