@@ -365,6 +365,7 @@ Deno.test("route() answers a refused target with the error and nothing else", ()
     decision: null,
     forward: "",
     requestLine: null,
+    deadline: null,
   });
   const allowed = route(p, routeMatcher(), "GET", "/v1.47/%5Fping?x=1", false);
   assert.equal(allowed.error, null);
