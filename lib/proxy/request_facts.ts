@@ -49,16 +49,3 @@ export function fieldText(buf: Uint8Array, head: RequestHead, lowerName: string)
   }
   return null;
 }
-
-/** Whether the request holds a field named `lowerName` (not one the parser classifies). */
-export function hasField(buf: Uint8Array, head: RequestHead, lowerName: string): boolean {
-  for (let i = 0; i < head.count; i++) {
-    if (head.kinds[i] !== OTHER) continue;
-    const start = head.fields[i * 4];
-    const end = head.fields[i * 4 + 1];
-    if (end - start === lowerName.length && latin1(buf, start, end).toLowerCase() === lowerName) {
-      return true;
-    }
-  }
-  return false;
-}

@@ -311,18 +311,3 @@ Deno.test("a profile may set its own ENGINE_TIMEOUT, and a bad one is refused at
     });
   }
 });
-
-Deno.test("check shows a profile's own ENGINE_TIMEOUT", async () => {
-  const { describeProfile } = await import("../../../lib/policy/explain.ts");
-  const lines = (value: string) =>
-    describeProfile(
-      load(`profiles:\n  - name: a\n    CONTAINERS: 1\n    ENGINE_TIMEOUT: ${value}\n`).profiles[0],
-    );
-  assert.ok(lines("90s").includes("  engine:     ENGINE_TIMEOUT=90s"));
-  assert.ok(lines("0").includes("  engine:     ENGINE_TIMEOUT=0 (none)"));
-  assert.ok(
-    !describeProfile(load("profiles:\n  - name: a\n    CONTAINERS: 1\n").profiles[0]).some((l) =>
-      l.includes("ENGINE_TIMEOUT")
-    ),
-  );
-});
