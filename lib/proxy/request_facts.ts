@@ -44,7 +44,7 @@ export function fieldText(buf: Uint8Array, head: RequestHead, lowerName: string)
     const start = head.fields[i * 4];
     const end = head.fields[i * 4 + 1];
     if (end - start === lowerName.length && latin1(buf, start, end).toLowerCase() === lowerName) {
-      return fieldValue(buf, head, i).trim().toLowerCase();
+      return fieldValue(buf, head, i).toLowerCase(); // the parser strips blanks around it
     }
   }
   return null;
