@@ -121,7 +121,7 @@ export const GROUPS = {
   pipeline: {
     // The parts of the I/O modules that decide: who is local, form bodies,
     // fields, and the pipeline's steps from the health answer to the form body.
-    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:215-238"],
+    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:250-273"],
     tests: ["tests/unit/proxy/proxy_connection_mutation_test.ts"],
   },
   // Admission, by stage: Go's JSON decoding, the container checks, libpod's
