@@ -121,8 +121,10 @@ async function main(): Promise<void> {
   }
   if (command === "healthcheck") {
     const { checkHealth } = await import("./lib/server/healthcheck.ts");
-    const result = await checkHealth(config.listen[0], { tls: config.tls });
-    console.log(`${result.healthy ? "healthy" : "unhealthy"}: ${result.detail}`);
+    const ready = options.ready === true;
+    const result = await checkHealth(config.listen[0], { tls: config.tls, ready });
+    const [yes, no] = ready ? ["ready", "not ready"] : ["healthy", "unhealthy"];
+    console.log(`${result.healthy ? yes : no}: ${result.detail}`);
     Deno.exit(result.healthy ? 0 : 1);
   }
   if (command === "learn") return await learn(options);
@@ -235,16 +237,8 @@ async function main(): Promise<void> {
   });
   Deno.addSignalListener("SIGTERM", () => stop("SIGTERM"));
   Deno.addSignalListener("SIGINT", () => stop("SIGINT"));
-
-  // Not fatal: the proxy answers 502 until the engine appears.
-  try {
-    server.pool.release(await server.pool.connect(), Date.now());
-  } catch (error) {
-    logger.warning(
-      `Docker engine not reachable at unix://${config.socketPath}: ${(error as Error).message} ` +
-        "(answering 502 until it is)",
-    );
-  }
+  // An engine that is not there at start is not fatal: the watchdog (started
+  // with the server) logs it, and the proxy answers 502 until the engine answers.
 }
 
 if (import.meta.main) await main();

@@ -121,7 +121,7 @@ export const GROUPS = {
   pipeline: {
     // The parts of the I/O modules that decide: who is local, form bodies,
     // fields, and the pipeline's steps from the health answer to the form body.
-    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:200-223"],
+    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:250-273"],
     tests: ["tests/unit/proxy/proxy_connection_mutation_test.ts"],
   },
   // Admission, by stage: Go's JSON decoding, the container checks, libpod's
@@ -185,6 +185,19 @@ export const GROUPS = {
       "tests/unit/admission/admission_network_test.ts",
       "tests/unit/admission/admission_operations_mutation_test.ts",
       "tests/unit/admission/admission_build_secrets_test.ts",
+    ],
+  },
+  engine_ops: {
+    mutate: [
+      "lib/proxy/engine_deadline.ts",
+      "lib/engine/engine_state.ts",
+      "lib/policy/engine_timeout_setting.ts",
+      "lib/duration.ts",
+    ],
+    tests: [
+      "tests/unit/proxy/engine_deadline_test.ts",
+      "tests/unit/engine/engine_state_test.ts",
+      "tests/unit/policy/engine_timeout_setting_test.ts",
     ],
   },
   scoping: {

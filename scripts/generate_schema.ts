@@ -28,6 +28,15 @@ function settingSchema(name: string): Schema {
   }
   if (name === "OWNER") return { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$" };
   if (name === "MAX_BODY_SIZE") return { type: ["string", "integer"] };
+  if (name === "ENGINE_TIMEOUT") {
+    return {
+      oneOf: [{ type: "string", pattern: "^\\s*[0-9][0-9.a-z]*\\s*$" }, {
+        type: "number",
+        minimum: 0,
+      }],
+      description: "Time the engine gets to begin answering a finite request (30s, 2m; 0: none)",
+    };
+  }
   return { oneOf: [{ $ref: "#/$defs/boolean" }, TEXT, LIST] };
 }
 

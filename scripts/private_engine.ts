@@ -102,7 +102,7 @@ export async function unmountUnder(root: string): Promise<void> {
 
 /** Copies `output` of a child's stderr into a log file in the background. */
 async function logTo(path: string, stream: ReadableStream<Uint8Array>): Promise<void> {
-  const file = await Deno.open(path, { write: true, create: true });
+  const file = await Deno.open(path, { write: true, create: true, append: true });
   stream.pipeTo(file.writable).catch(() => {});
 }
 
@@ -116,6 +116,8 @@ export interface PrivateEngine {
   importBusybox(image: string): Promise<void>;
   /** Stops the engine by process id, unmounts what it left and removes its directory. */
   stop(): Promise<void>;
+  /** Stops dockerd and starts it again on the same socket and data; resolves once it answers. */
+  restart(): Promise<void>;
 }
 
 /** Starts dockerd in a new temporary directory; `tcpPort` adds a loopback TCP listener. */
@@ -124,33 +126,40 @@ export async function startEngine(options: { tcpPort?: number } = {}): Promise<P
   const root = await Deno.makeTempDir({ dir: "/tmp", prefix: "spe-" });
   const socket = `${root}/docker.sock`;
   await Deno.writeTextFile(`${root}/daemon.json`, "{}");
-  const child = new Deno.Command(dockerd, {
-    args: [
-      "--config-file",
-      `${root}/daemon.json`,
-      "--host",
-      `unix://${socket}`,
-      ...(options.tcpPort ? ["--host", `tcp://127.0.0.1:${options.tcpPort}`] : []),
-      "--data-root",
-      `${root}/data`,
-      "--exec-root",
-      `${root}/exec`,
-      "--pidfile",
-      `${root}/dockerd.pid`,
-      "--bridge=none",
-      "--iptables=false",
-      "--ip6tables=false",
-      "--log-level=warn",
-    ],
-    stdin: "null",
-    stdout: "null",
-    stderr: "piped",
-  }).spawn();
-  await logTo(`${root}/dockerd.log`, child.stderr);
+  const args = [
+    "--config-file",
+    `${root}/daemon.json`,
+    "--host",
+    `unix://${socket}`,
+    ...(options.tcpPort ? ["--host", `tcp://127.0.0.1:${options.tcpPort}`] : []),
+    "--data-root",
+    `${root}/data`,
+    "--exec-root",
+    `${root}/exec`,
+    "--pidfile",
+    `${root}/dockerd.pid`,
+    "--bridge=none",
+    "--iptables=false",
+    "--ip6tables=false",
+    "--log-level=warn",
+  ];
+  const spawn = async () => {
+    const started = new Deno.Command(dockerd, {
+      args,
+      stdin: "null",
+      stdout: "null",
+      stderr: "piped",
+    }).spawn();
+    await logTo(`${root}/dockerd.log`, started.stderr);
+    return started;
+  };
+  let child = await spawn();
   const engine: PrivateEngine = {
     root,
     socket,
-    pid: child.pid,
+    get pid() {
+      return child.pid;
+    },
     docker: (...args) => run("docker", ["-H", `unix://${socket}`, ...args]),
     async importBusybox(image) {
       const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((path) => {
@@ -174,6 +183,11 @@ export async function startEngine(options: { tcpPort?: number } = {}): Promise<P
         "-c",
         `tar -C ${rootfs} -c . | docker -H unix://${socket} import --change 'ENV PATH=/bin' - ${image}`,
       ]);
+    },
+    async restart() {
+      await stopProcess(child, "dockerd");
+      child = await spawn();
+      await waitForPing(socket);
     },
     async stop() {
       await stopProcess(child, "dockerd");

@@ -6,6 +6,7 @@
  *
  * The command sees:
  *   SP_TEST_DOCKER_SOCKET  the engine's unix socket
+ *   SP_TEST_DOCKER_PID     dockerd's process id (to SIGSTOP it: a wedged engine)
  *   SP_TEST_PODMAN_SOCKET  the Podman service's unix socket
  *   SP_TEST_IMAGE          a busybox image imported from Debian's busybox-static
  */
@@ -30,6 +31,7 @@ async function main(): Promise<number> {
       args,
       env: {
         SP_TEST_DOCKER_SOCKET: engine.socket,
+        SP_TEST_DOCKER_PID: String(engine.pid),
         SP_TEST_PODMAN_SOCKET: podman.socket,
         SP_TEST_IMAGE: TEST_IMAGE,
       },

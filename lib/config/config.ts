@@ -8,6 +8,7 @@
  */
 import { parseFlags } from "./cli_args.ts";
 import { closest } from "../suggest.ts";
+import { DURATION_CHOICES, durationMs } from "../duration.ts";
 import { ADMISSION_SETTING_NAMES } from "../admission/admission_settings.ts";
 import { environmentPolicy } from "../policy/env_policy.ts";
 import { FLAG_NAMES, flagDefault, type Flags } from "../policy/flags.ts";
@@ -34,6 +35,8 @@ export interface Limits {
   maxConnections: number;
   /** Time in-flight requests get to finish on SIGTERM, in ms. */
   shutdownGraceMs: number;
+  /** Time the engine gets to begin its answer to a finite request, in ms; 0 for none. */
+  engineTimeoutMs: number;
 }
 
 export interface Config {
@@ -86,6 +89,8 @@ export interface CommandOptions {
   container?: string;
   /** `learn --policy-out`: where to write the learned policy (standard output when absent). */
   policyOut?: string;
+  /** `healthcheck --ready`: ask for readiness (the engine answers) rather than health. */
+  ready?: boolean;
 }
 
 export interface ParsedCommandLine {
@@ -118,6 +123,7 @@ const SETTINGS = {
   HEADER_TIMEOUT: { flag: "header-timeout", fallback: "10s" },
   IDLE_TIMEOUT: { flag: "idle-timeout", fallback: "60s" },
   SHUTDOWN_TIMEOUT: { flag: "shutdown-timeout", fallback: "10s" },
+  ENGINE_TIMEOUT: { flag: "engine-timeout", fallback: "10m" },
   MAX_CONNECTIONS: { flag: "max-connections", fallback: "1024" },
   MAX_REQUEST_LINE: { flag: "max-request-line", fallback: "8192" },
   MAX_HEADER_SIZE: { flag: "max-header-size", fallback: "65536" },
@@ -144,16 +150,15 @@ export function parseBoolean(name: string, value: string): boolean {
   );
 }
 
-/** Parses `10`, `10s`, `1.5s`, `500ms` or `2m` into milliseconds. */
+/** Parses `10`, `10s`, `1.5s`, `500ms`, `2m`, `1h` or `1m30s` into milliseconds. */
 export function parseDuration(name: string, value: string): number {
-  const match = /^\s*([0-9]+(?:\.[0-9]+)?)\s*(ms|s|m)?\s*$/.exec(value);
-  if (!match) {
+  const ms = durationMs(value.replace(/^(\s*[0-9.]+)\s+(ms|s|m|h)\s*$/, "$1$2"));
+  if (ms === null) {
     throw new ConfigError(
-      `Invalid duration for ${name}: ${JSON.stringify(value)} (use seconds, or 500ms, 10s, 2m)`,
+      `Invalid duration for ${name}: ${JSON.stringify(value)} (${DURATION_CHOICES})`,
     );
   }
-  const unit = match[2] ?? "s";
-  return Math.round(Number(match[1]) * (unit === "ms" ? 1 : unit === "s" ? 1000 : 60000));
+  return ms;
 }
 
 function parseCount(name: string, value: string, min: number): number {
@@ -177,7 +182,7 @@ const FLAG_SPEC = {
     "container",
     "policy-out",
   ],
-  booleans: ["help", "version"],
+  booleans: ["help", "version", "ready"],
   aliases: { h: "help", V: "version" },
 };
 
@@ -191,6 +196,8 @@ Commands:
   (none)                   run the proxy
   healthcheck              ask the running proxy whether it and the engine answer;
                            exit 0 when they do, 1 when not
+      --ready              ask whether it is ready instead: its watchdog saw the
+                           engine answer an API call in time
   check                    check the configuration (and --policy file) and print the
                            effective profiles; exit 0 when it is valid, 2 when not
   explain METHOD TARGET    the decision on one request: the route and operation, the
@@ -217,6 +224,9 @@ Options (each wins over its environment variable):
   --header-timeout <dur>   HEADER_TIMEOUT: time to send a request head (default 10s)
   --idle-timeout <dur>     IDLE_TIMEOUT: idle keep-alive connections (default 60s)
   --shutdown-timeout <dur> SHUTDOWN_TIMEOUT: grace for in-flight requests (default 10s)
+  --engine-timeout <dur>   ENGINE_TIMEOUT: time the engine gets to begin answering a
+                           finite request, else 504; streams are exempt (default 10m,
+                           0: none)
   --max-connections <n>    MAX_CONNECTIONS: client connections at once (default 1024)
   --max-request-line <n>   MAX_REQUEST_LINE: bytes (default 8192)
   --max-header-size <n>    MAX_HEADER_SIZE: bytes (default 65536)
@@ -280,6 +290,10 @@ export function parseCommandLine(
     container: text("container"),
     policyOut: text("policy-out"),
   };
+  if (values.ready === true) options.ready = true;
+  if (options.ready && command !== "healthcheck") {
+    throw new ConfigError("--ready goes with the healthcheck command: healthcheck --ready");
+  }
 
   const flagValue = (name: SettingName): string | undefined => {
     const value = values[SETTINGS[name].flag];
@@ -368,6 +382,7 @@ export function parseConfig(
     headerTimeoutMs: parseDuration(label("HEADER_TIMEOUT"), setting("HEADER_TIMEOUT")),
     idleTimeoutMs: parseDuration(label("IDLE_TIMEOUT"), setting("IDLE_TIMEOUT")),
     shutdownGraceMs: parseDuration(label("SHUTDOWN_TIMEOUT"), setting("SHUTDOWN_TIMEOUT")),
+    engineTimeoutMs: parseDuration(label("ENGINE_TIMEOUT"), setting("ENGINE_TIMEOUT")),
     maxConnections: parseCount(label("MAX_CONNECTIONS"), setting("MAX_CONNECTIONS"), 1),
   };
 
@@ -385,6 +400,8 @@ export function parseConfig(
   }
   const profileValues: Record<string, string> = {};
   for (const name of PROFILE_SETTING_NAMES) {
+    // A setting of the whole proxy that a profile may override is the proxy's here.
+    if (Object.hasOwn(SETTINGS, name)) continue;
     if (env[name] !== undefined) profileValues[name] = env[name];
   }
   let policy: Policy;

@@ -110,6 +110,20 @@ export class ProxyMetrics {
       ["kind"],
     ),
   );
+  readonly #engineTimeouts = this.registry.register(
+    new Counter(
+      "socket_proxy_engine_timeouts_total",
+      "Requests answered 504 because the engine did not begin its answer within ENGINE_TIMEOUT, " +
+        "by Engine API operation",
+      ["operation"],
+    ),
+  );
+  readonly #engineUp = this.registry.register(
+    new Gauge(
+      "socket_proxy_engine_up",
+      "1 while the engine answers the watchdog's API call in time, 0 while it does not",
+    ),
+  );
   readonly #engineConnections = this.registry.register(
     new Gauge(
       "socket_proxy_engine_connections",
@@ -167,6 +181,16 @@ export class ProxyMetrics {
   /** A 502: the engine could not be reached, or answered nonsense. */
   engineError(kind: "connect" | "response"): void {
     this.#engineErrors.inc([kind]);
+  }
+
+  /** A 504: the engine did not begin answering `operation` in time. */
+  engineTimeout(operation: string | null): void {
+    this.#engineTimeouts.inc([operation ?? "none"]);
+  }
+
+  /** Reads the watchdog's verdict at every scrape. */
+  watchEngine(up: () => boolean): void {
+    this.registry.onCollect(() => this.#engineUp.set([], up() ? 1 : 0));
   }
 
   connectionAccepted(): void {

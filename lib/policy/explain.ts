@@ -78,6 +78,10 @@ export function describeProfile(profile: Profile): string[] {
     }`,
     `  sees:       ${describeScope(profile.scope)}`,
   );
+  const timeout = profile.engineTimeoutMs;
+  if (timeout !== undefined && timeout !== null) {
+    lines.push(`  engine:     ENGINE_TIMEOUT=${timeout === 0 ? "0 (none)" : `${timeout / 1000}s`}`);
+  }
   return lines;
 }
 

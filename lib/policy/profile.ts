@@ -44,6 +44,8 @@ export interface Profile {
   readonly scope: Scope;
   /** The preset it takes its rules and settings from (`preset:`, `PRESET`), if any. */
   readonly preset?: { readonly name: string; readonly app: string };
+  /** `ENGINE_TIMEOUT` for this profile's requests, in ms; `null` or absent: the proxy's. */
+  readonly engineTimeoutMs?: number | null;
 }
 
 export interface Policy {

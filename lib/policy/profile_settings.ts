@@ -17,6 +17,7 @@ import type { Scope } from "./scope.ts";
 import { FLAG_NAMES, type Flags, makeFlags } from "./flags.ts";
 import { compileGlob } from "./glob.ts";
 import { type LabelMatcher, parseLabelMatcher } from "./labels.ts";
+import { ENGINE_TIMEOUT, parseEngineTimeout } from "./engine_timeout_setting.ts";
 
 export { SettingError };
 
@@ -32,6 +33,7 @@ export const PROFILE_SETTING_NAMES: readonly string[] = [
   ...FLAG_NAMES,
   ...ADMISSION_SETTING_NAMES,
   ...SCOPE_SETTING_NAMES,
+  ENGINE_TIMEOUT,
 ];
 
 export interface ProfileSettings {
@@ -39,6 +41,8 @@ export interface ProfileSettings {
   switches: Flags | null;
   admission: AdmissionSettings;
   scope: Scope;
+  /** `ENGINE_TIMEOUT` in ms; `null`: the proxy's. */
+  engineTimeoutMs: number | null;
 }
 
 /** `1/0`, `true/false`, `yes/no`, `on/off` (any case), a YAML boolean, or the numbers 1 and 0. */
@@ -110,5 +114,6 @@ export function parseProfileSettings(
     switches: anySwitch || !inFile ? makeFlags(switchValues) : null,
     admission: parseAdmissionSettings(values, { hostAccess: !inFile }),
     scope: parseScope(values),
+    engineTimeoutMs: parseEngineTimeout(values[ENGINE_TIMEOUT]),
   };
 }

@@ -51,6 +51,8 @@ export interface ForwardHost {
   answerAndClose(bytes: Uint8Array): Promise<void>;
   refuse(error: HttpError, head: RequestHead | null, started: number): Promise<void>;
   log: LogRequest;
+  /** The engine missed the request's deadline: counts it, and says what happened and what would allow more. */
+  engineTimedOut(): string;
 }
 
 /** How one request is forwarded. */
@@ -63,6 +65,8 @@ export interface ForwardOptions {
   rewrite: ((answer: unknown) => unknown) | null;
   /** A `200` event stream is filtered line by line. */
   events: EventFilter | null;
+  /** Time the engine gets to begin its answer, in ms (`ENGINE_TIMEOUT` and what the client asked); 0: none. */
+  deadlineMs: number;
 }
 
 /** A request on its way: the engine connection, where its response head lies, the body pump. */
@@ -94,6 +98,16 @@ export class Forwarder {
   answered = 0;
   /** The request body turned out malformed while it was being forwarded. */
   #bodyError: HttpError | null = null;
+  /**
+   * When the engine's answer head is due (ms since the epoch), while the
+   * request waits for it; 0 otherwise. The server's sweep calls
+   * `expireEngine` once it has passed, as Go's `ResponseHeaderTimeout` does.
+   */
+  engineDeadline = 0;
+  /** The engine missed the deadline: its connection was closed, the client is answered 504. */
+  #timedOut = false;
+  /** After a 504: whether the client connection goes on. */
+  #goesOn = false;
 
   constructor(host: ForwardHost) {
     this.#host = host;
@@ -150,6 +164,20 @@ export class Forwarder {
     }
   };
 
+  /**
+   * The engine has not begun its answer in time: its connection is closed
+   * (never reused), which wakes the request waiting on it to answer 504.
+   */
+  expireEngine(): void {
+    if (this.engineDeadline === 0) return;
+    this.engineDeadline = 0;
+    this.#timedOut = true;
+    if (this.#upstream !== null) {
+      this.#host.ctx.pool.destroy(this.#upstream);
+      this.#upstream = null;
+    }
+  }
+
   /** The client is gone: drop the engine side of the exchange. */
   #abort(): void {
     this.#aborted = true;
@@ -200,7 +228,13 @@ export class Forwarder {
         upstream ??= await ctx.pool.connect();
       } catch (error) {
         if (!(error instanceof EngineUnavailableError)) throw error;
+        this.engineDeadline = 0;
         await this.badGateway(head, target, started, this.cannotConnect(error.message));
+        return null;
+      }
+      if (this.#timedOut) {
+        ctx.pool.destroy(upstream);
+        this.#goesOn = await this.#gatewayTimeout(head, target, started);
         return null;
       }
       this.#upstream = upstream;
@@ -241,6 +275,14 @@ export class Forwarder {
           this.#responseScanner.reset(upstream.start);
         }
       } catch (error) {
+        if (this.#timedOut) {
+          ctx.pool.destroy(upstream);
+          this.#upstream = null;
+          if (this.#host.phase === "closed") return null;
+          this.#goesOn = await this.#gatewayTimeout(head, target, started);
+          return null;
+        }
+        this.engineDeadline = 0;
         if (this.#bodyError !== null) {
           await this.#host.refuse(this.#bodyError, head, started);
           return null;
@@ -280,6 +322,8 @@ export class Forwarder {
     this.#upgrading = head.upgrade !== "";
     this.#http10 = head.http10;
     this.#bodyError = null;
+    this.#timedOut = false;
+    this.#goesOn = false;
     this.#pumpDone = true;
     let bodyDone = true;
     if (!options.bodyInOut) {
@@ -293,8 +337,10 @@ export class Forwarder {
         return false;
       }
     }
+    this.engineDeadline = options.deadlineMs > 0 ? Date.now() + options.deadlineMs : 0;
     const sent = await this.#send(head, target, started, bodyDone);
-    if (sent === null) return false;
+    this.engineDeadline = 0;
+    if (sent === null) return this.#goesOn;
     const { upstream, responseStart, responseEnd, pump } = sent;
 
     // The response head.
@@ -471,17 +517,35 @@ export class Forwarder {
     return `Bad response from the Docker daemon at unix://${this.#host.ctx.pool.socketPath}: ${detail}`;
   }
 
+  /** Answers 504 when the engine missed the deadline; the client connection stays usable. */
+  async #gatewayTimeout(head: RequestHead, target: string, started: number): Promise<boolean> {
+    this.engineDeadline = 0;
+    const message = this.#host.engineTimedOut();
+    return await this.#gatewayError(504, head, target, started, message);
+  }
+
   /** Answers 502 when the engine cannot be reached or answered nonsense. */
-  async badGateway(
+  badGateway(
     head: RequestHead,
     target: string,
     started: number,
     message: string,
   ): Promise<boolean> {
-    this.#host.log("err", head.method, target, "allowed", 502, 0, started, message);
+    return this.#gatewayError(502, head, target, started, message);
+  }
+
+  async #gatewayError(
+    status: 502 | 504,
+    head: RequestHead,
+    target: string,
+    started: number,
+    message: string,
+  ): Promise<boolean> {
+    this.#host.log("err", head.method, target, "allowed", status, 0, started, message);
+    // A body not read to its end leaves the connection out of step: it closes.
     const close = head.chunked || head.contentLength > 0 || head.close || this.#host.closing() ||
       this.#aborted;
-    const bytes = errorResponse(502, message, { close, head: head.method === "HEAD" });
+    const bytes = errorResponse(status, message, { close, head: head.method === "HEAD" });
     if (close) {
       await this.#host.answerAndClose(bytes);
       return false;

@@ -41,8 +41,10 @@ import { errorResponse, plainResponse } from "../http/responses.ts";
 import { isScoped } from "../policy/scope.ts";
 import type { ScopeResult } from "./scope_stage.ts";
 import { after } from "../timer.ts";
+import { deadlineMs, type EngineDeadline } from "./engine_deadline.ts";
 import { type LogRequest, writeAccessLine } from "./access_log.ts";
-import { describePeer, hasField, isFormBody } from "./request_facts.ts";
+import { describePeer, fieldText, isFormBody } from "./request_facts.ts";
+import { probeEngine, type Readiness, WATCHDOG_DEFAULTS } from "../engine/engine_watchdog.ts";
 import type { Phase, ProxyContext } from "./proxy_context.ts";
 
 const CLIENT_BUFFER = 4 * 1024;
@@ -54,6 +56,15 @@ const STREAMED: AdmissionOutcome = { kind: "forward", body: null, notes: [] };
 /** `#readHead`: the head is not buffered whole yet; it is malformed. */
 const MORE = -2;
 const MALFORMED = -3;
+
+/** Readiness: the watchdog's verdict, or without one a probe now. */
+export async function engineReadiness(ctx: ProxyContext): Promise<Readiness> {
+  if (ctx.engine != null) return await ctx.engine.ready();
+  const result = await probeEngine(ctx.pool, WATCHDOG_DEFAULTS.probeTimeoutMs);
+  return result.ok
+    ? { ready: true, detail: "the engine answers GET /version" }
+    : { ready: false, detail: result.detail };
+}
 
 function shorten(text: string): string {
   return text.length > 200 ? text.slice(0, 200) + "..." : text;
@@ -73,6 +84,7 @@ class Host implements ForwardHost {
   declare readonly answerAndClose: (bytes: Uint8Array) => Promise<void>;
   declare readonly refuse: ForwardHost["refuse"];
   declare readonly log: LogRequest;
+  declare readonly engineTimedOut: () => string;
   #connection: ClientConnection;
 
   constructor(connection: ClientConnection, members: Omit<ForwardHost, "phase">) {
@@ -135,9 +147,14 @@ export class ClientConnection {
         answerAndClose: (bytes) => this.#answerAndClose(bytes),
         refuse: (error, head, started) => this.#refuse(error, head, started),
         log: this.#log, // bound already: no rest array per call
+        engineTimedOut: () => this.#engineTimedOut(),
       }),
     );
   }
+
+  /** The request in flight's target and deadline, for a 504's message. */
+  #target: RequestTarget | null = null;
+  #deadline: EngineDeadline | null = null;
 
   /** The profile of the request in flight (or of the last one). */
   get profile(): Profile | null {
@@ -163,8 +180,13 @@ export class ClientConnection {
     else this.close();
   }
 
-  /** Closes the connection if its idle or header timeout has passed. */
+  /** Closes the connection if its idle or header timeout has passed; times out the engine. */
   expire(now: number): void {
+    if (this.phase === "request") {
+      const due = this.#fwd.engineDeadline;
+      if (due !== 0 && now >= due) this.#fwd.expireEngine();
+      return;
+    }
     if ((this.phase !== "idle" && this.phase !== "head") || this.deadline === 0) return;
     if (now < this.deadline) return;
     if (this.phase === "head") {
@@ -232,10 +254,10 @@ export class ClientConnection {
     // The proxy's own health check, for local clients only.
     if (
       this.local && target.path === "/_ping" &&
-      (head.method === "GET" || head.method === "HEAD") && !hasBody(head) &&
-      hasField(client.buf, head, HEALTHCHECK_HEADER)
+      (head.method === "GET" || head.method === "HEAD") && !hasBody(head)
     ) {
-      return await this.#healthcheck(head, started);
+      const health = fieldText(client.buf, head, HEALTHCHECK_HEADER);
+      if (health !== null) return await this.#healthcheck(head, started, health === "ready");
     }
 
     const decision = route.decision!;
@@ -254,6 +276,14 @@ export class ClientConnection {
       );
     }
     if (decision.denied) this.#wouldDeny(decision.reason);
+
+    // While the watchdog finds the engine wedged, the answer is the engine's
+    // 502 at once, rather than a wait on an engine that does not answer.
+    const engine = ctx.engine;
+    if (engine != null && engine.failFast) {
+      const message = this.#fwd.cannotConnect(engine.reason);
+      return await this.#fwd.badGateway(head, route.forward, started, message);
+    }
 
     // 5. Scope: the object a request names is looked up in the engine and
     // checked against the profile's scope and its rules on target labels;
@@ -345,8 +375,12 @@ export class ClientConnection {
     );
     if (body !== null) out.bytes(body);
 
-    // 7. Forward, and relay the answer (rewritten or filtered for a scoped client).
+    // 7. Forward, and relay the answer (rewritten or filtered for a scoped client),
+    // within the time the engine gets to begin it.
     const scope = profile.scope;
+    const timeoutMs = profile.engineTimeoutMs ?? ctx.limits.engineTimeoutMs;
+    this.#deadline = route.deadline;
+    this.#target = target;
     return await this.#fwd.forward(head, forward, started, {
       oneWay: decision.oneWay,
       bodyInOut: body !== null,
@@ -355,7 +389,27 @@ export class ClientConnection {
           optional.scoping.rewriteAnswer(scoped!.rewrite!, scope, answer, scoped!.visibleIds)
         : null,
       events: scoped?.events ? new optional.scoping.EventFilter(scope) : null,
+      deadlineMs: deadlineMs(route.deadline!, timeoutMs),
     });
+  }
+
+  /** The 504's message (and its count): the request, the deadline it missed, what would allow it. */
+  #engineTimedOut(): string {
+    const ctx = this.#ctx;
+    ctx.metrics?.engineTimeout(this.#operation);
+    const profile = this.#routes?.profile ?? null;
+    const own = profile?.engineTimeoutMs !== undefined && profile.engineTimeoutMs !== null;
+    const setting = own
+      ? `ENGINE_TIMEOUT of profile ${JSON.stringify(profile!.name)}`
+      : "ENGINE_TIMEOUT";
+    const timeoutMs = own ? profile!.engineTimeoutMs! : ctx.limits.engineTimeoutMs;
+    const extraMs = this.#deadline?.kind === "finite" ? this.#deadline.extraMs : 0;
+    const asked = extraMs > 0 ? ` plus the ${extraMs / 1000}s the request asked for` : "";
+    const operation = this.#operation === null ? "" : ` (${this.#operation})`;
+    const request = `${this.#head?.method} ${this.#target?.path}`;
+    return `The Docker engine did not begin answering ${request}${operation} within ` +
+      `${setting} (${timeoutMs / 1000}s${asked}): socket-proxy closed its connection to the ` +
+      `engine. Raise ${setting} (0: no deadline) if the engine is only slow`;
   }
 
   /** Audit mode: the request goes on, and its log line says what would have refused it. */
@@ -513,9 +567,14 @@ export class ClientConnection {
     }
   }
 
-  /** Answers the `healthcheck` command: 200 when the engine answers `/_ping`, 503 when not. */
-  async #healthcheck(head: RequestHead, started: number): Promise<boolean> {
-    const { healthy, detail } = await engineHealth(this.#ctx.pool);
+  /**
+   * Answers the `healthcheck` command: 200 when the engine answers `/_ping`,
+   * 503 when not; with `ready` (`healthcheck --ready`), the proxy's readiness.
+   */
+  async #healthcheck(head: RequestHead, started: number, ready: boolean): Promise<boolean> {
+    const { healthy, detail } = ready
+      ? await engineReadiness(this.#ctx).then((r) => ({ healthy: r.ready, detail: r.detail }))
+      : await engineHealth(this.#ctx.pool);
     const options = { head: head.method === "HEAD", close: head.close };
     const bytes = healthy
       ? plainResponse(200, "OK", options)

@@ -11,6 +11,7 @@ import type { ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import type { ActivePolicy } from "./route_cache.ts";
 import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import type { UpstreamPool } from "../engine/upstream_pool.ts";
+import type { EngineStatus } from "../engine/engine_watchdog.ts";
 
 export interface ProxyContext {
   /** The policy in force; a reload replaces it, and each connection follows on its next request. */
@@ -24,6 +25,8 @@ export interface ProxyContext {
   /** Counts what the access log records, when metrics are served; `null` otherwise. */
   metrics: ProxyMetrics | null;
   pool: UpstreamPool;
+  /** The engine watchdog's verdict; `null` without one (then the engine is asked on demand). */
+  engine?: EngineStatus | null;
   /** Set once shutdown has begun: finish the request in flight, then close. */
   shuttingDown: boolean;
 }

@@ -37,15 +37,15 @@ export function isFormBody(buf: Uint8Array, head: RequestHead): boolean {
   return false;
 }
 
-/** Whether the request holds a field named `lowerName` (not one the parser classifies). */
-export function hasField(buf: Uint8Array, head: RequestHead, lowerName: string): boolean {
+/** The value of the first field named `lowerName` (not one the parser classifies), or `null`. */
+export function fieldText(buf: Uint8Array, head: RequestHead, lowerName: string): string | null {
   for (let i = 0; i < head.count; i++) {
     if (head.kinds[i] !== OTHER) continue;
     const start = head.fields[i * 4];
     const end = head.fields[i * 4 + 1];
     if (end - start === lowerName.length && latin1(buf, start, end).toLowerCase() === lowerName) {
-      return true;
+      return fieldValue(buf, head, i).toLowerCase(); // the parser strips blanks around it
     }
   }
-  return false;
+  return null;
 }

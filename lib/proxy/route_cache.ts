@@ -11,6 +11,7 @@ import { decide, type Decision } from "../policy/decide.ts";
 import type { Policy, Profile } from "../policy/profile.ts";
 import { isTargetError, parseRequestTarget, type RequestTarget } from "../http/request_target.ts";
 import type { RouteMatch, RouteMatcher } from "../routes/route_matcher.ts";
+import { type EngineDeadline, engineDeadline } from "./engine_deadline.ts";
 
 export interface Route {
   /** Why the target is refused (400), or `null`. */
@@ -23,6 +24,8 @@ export interface Route {
   forward: string;
   /** `METHOD target HTTP/1.1\r\nHost: docker\r\n`, for forwarded requests. */
   requestLine: Uint8Array | null;
+  /** How long the engine may take to begin its answer, for forwarded requests. */
+  deadline: EngineDeadline | null;
 }
 
 const MAX_ENTRIES = 1024;
@@ -46,6 +49,7 @@ export function route(
       decision: null,
       forward: "",
       requestLine: null,
+      deadline: null,
     };
   }
   const match = matcher.match(method, target.segments);
@@ -60,7 +64,10 @@ export function route(
   const requestLine = decision.forward
     ? encoder.encode(`${method} ${forward} HTTP/1.1\r\nHost: ${ENGINE_HOST}\r\n`)
     : null;
-  return { error: null, target, match, decision, forward, requestLine };
+  const deadline = decision.forward
+    ? engineDeadline(match?.route ?? null, target.query, upgrade)
+    : null;
+  return { error: null, target, match, decision, forward, requestLine, deadline };
 }
 
 /** The memo for one profile. */

@@ -1,7 +1,10 @@
 /**
  * The `healthcheck` command: asks the running proxy's `/_ping` with the header
  * the proxy answers for local clients whatever `PING` says, so a container
- * healthcheck needs no shell and works with `PING=0`.
+ * healthcheck needs no shell and works with `PING=0`. `healthcheck --ready`
+ * asks for readiness instead (the header's value `ready`): whether the proxy's
+ * engine watchdog saw the engine answer an API call in time, which works
+ * without `METRICS_LISTEN` (whose `/readyz` says the same).
  *
  * With TLS it speaks TLS to its own listener, over loopback: the certificate
  * chain must lead to a certificate in `TLS_CERT` (the chain file, or a CA
@@ -16,10 +19,13 @@ import {
 import type { TlsFiles } from "../config/ops_settings.ts";
 import { after } from "../timer.ts";
 
-const REQUEST = new TextEncoder().encode(
-  "GET /_ping HTTP/1.1\r\nHost: socket-proxy\r\nX-Socket-Proxy-Healthcheck: 1\r\n" +
-    "Connection: close\r\n\r\n",
-);
+/** `ready`: `healthcheck --ready`, answered with the proxy's readiness (its engine watchdog's verdict). */
+function request(ready: boolean): Uint8Array {
+  return new TextEncoder().encode(
+    "GET /_ping HTTP/1.1\r\nHost: socket-proxy\r\n" +
+      `X-Socket-Proxy-Healthcheck: ${ready ? "ready" : "1"}\r\nConnection: close\r\n\r\n`,
+  );
+}
 
 export interface HealthResult {
   healthy: boolean;
@@ -29,7 +35,7 @@ export interface HealthResult {
 /** Asks the proxy listening on `listen`; resolves with what it answered. */
 export async function checkHealth(
   listen: ListenAddress,
-  options: { timeoutMs?: number; tls?: TlsFiles | null } = {},
+  options: { timeoutMs?: number; tls?: TlsFiles | null; ready?: boolean } = {},
 ): Promise<HealthResult> {
   const address = healthcheckAddress(listen);
   const tls = address.transport === "tcp" ? options.tls ?? null : null;
@@ -50,7 +56,7 @@ export async function checkHealth(
         unsafelyDisableHostnameVerification: true,
       });
     }
-    await conn.write(REQUEST);
+    await conn.write(request(options.ready ?? false));
     const buf = new Uint8Array(4096);
     let length = 0;
     for (;;) {
@@ -62,7 +68,9 @@ export async function checkHealth(
     const text = new TextDecoder().decode(buf.subarray(0, length));
     const status = text.slice(9, 12);
     const body = text.slice(text.indexOf("\r\n\r\n") + 4).trim();
-    if (status === "200") return { healthy: true, detail: `${where}: OK` };
+    if (status === "200") {
+      return { healthy: true, detail: `${where}: ${options.ready ? body || "OK" : "OK"}` };
+    }
     return { healthy: false, detail: `${where}: ${status || "no answer"} ${body}`.trim() };
   } catch (error) {
     const message = (error as Error).message;

@@ -1,7 +1,8 @@
 /**
  * The metrics listener (`METRICS_LISTEN`): plain HTTP on a port of its own,
- * never the proxy's. `GET /metrics` answers the Prometheus exposition, anything
- * else 404. Requests are parsed as strictly as the proxy's; a scraper may keep
+ * never the proxy's. `GET /metrics` answers the Prometheus exposition,
+ * `GET /healthz` 200 while the proxy runs, `GET /readyz` 200 while the engine
+ * answers the watchdog (503 and why not otherwise), anything else 404. Requests are parsed as strictly as the proxy's; a scraper may keep
  * its connection, and a few connections at most are served at once.
  */
 import { BufferedConn } from "../http/buffered_conn.ts";
@@ -18,7 +19,10 @@ const LIMITS = { maxRequestLine: 2048, maxHeaderBytes: 16 * 1024, maxHeaderCount
 const MAX_CONNECTIONS = 16;
 /** A connection that sends no complete request for this long is closed. */
 const IDLE_MS = 60_000;
-const NOT_FOUND = "Not found: the metrics are at GET /metrics\n";
+const NOT_FOUND = "Not found: the metrics are at GET /metrics, health at /healthz and /readyz\n";
+
+/** Whether the proxy is ready, and why (not). */
+export type ReadinessCheck = () => Promise<{ ready: boolean; detail: string }>;
 
 export interface MetricsServer {
   /** The address bound (the port resolved when 0 was asked for). */
@@ -32,6 +36,7 @@ export function startMetricsServer(
   address: ListenAddress & { transport: "tcp" },
   render: () => string,
   logger: Logger,
+  readiness: ReadinessCheck,
 ): MetricsServer {
   const listener = Deno.listen({
     transport: "tcp",
@@ -58,7 +63,7 @@ export function startMetricsServer(
         continue;
       }
       clients.add(client);
-      const task = serve(client, render).catch(() => {}).finally(() => {
+      const task = serve(client, render, readiness).catch(() => {}).finally(() => {
         client.close();
         clients.delete(client);
         tasks.delete(task);
@@ -83,7 +88,11 @@ export function startMetricsServer(
 }
 
 /** Answers requests on one connection until it ends, errs or idles out. */
-async function serve(client: BufferedConn, render: () => string): Promise<void> {
+async function serve(
+  client: BufferedConn,
+  render: () => string,
+  readiness: ReadinessCheck,
+): Promise<void> {
   const scanner = new HeadScanner();
   let cancel = after(IDLE_MS, () => client.close());
   try {
@@ -115,11 +124,25 @@ async function serve(client: BufferedConn, render: () => string): Promise<void> 
       const close = head.close || head.chunked || head.contentLength > 0;
       const query = head.target.indexOf("?");
       const path = query < 0 ? head.target : head.target.slice(0, query);
-      await client.write(
-        head.method === "GET" && path === "/metrics"
-          ? plainResponse(200, render(), { contentType: CONTENT_TYPE, close })
-          : plainResponse(404, NOT_FOUND, { close, head: head.method === "HEAD" }),
-      );
+      const isHead = head.method === "HEAD";
+      const get = head.method === "GET" || isHead;
+      if (get && path === "/readyz") {
+        const { ready, detail } = await readiness();
+        await client.write(
+          plainResponse(ready ? 200 : 503, `${ready ? "ready" : "not ready"}: ${detail}\n`, {
+            close,
+            head: isHead,
+          }),
+        );
+      } else {
+        await client.write(
+          head.method === "GET" && path === "/metrics"
+            ? plainResponse(200, render(), { contentType: CONTENT_TYPE, close })
+            : get && path === "/healthz"
+            ? plainResponse(200, "ok\n", { close, head: isHead })
+            : plainResponse(404, NOT_FOUND, { close, head: isHead }),
+        );
+      }
       if (close) return;
       cancel();
       cancel = after(IDLE_MS, () => client.close());

@@ -13,7 +13,7 @@ import type { Logger } from "../log/log.ts";
 import type { ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import type { MetricsServer } from "./metrics_server.ts";
 import { openListener, readTlsFiles } from "./open_listener.ts";
-import { ClientConnection } from "../proxy/proxy_connection.ts";
+import { ClientConnection, engineReadiness } from "../proxy/proxy_connection.ts";
 import type { ProxyContext } from "../proxy/proxy_context.ts";
 import { errorResponse } from "../http/responses.ts";
 import type { EngineEvents } from "../engine/engine_events.ts";
@@ -24,6 +24,7 @@ import { ActivePolicy } from "../proxy/route_cache.ts";
 import { routeMatcher } from "../routes/engine_routes.ts";
 import { after, sleep } from "../timer.ts";
 import { UpstreamPool } from "../engine/upstream_pool.ts";
+import { EngineWatchdog, type WatchdogOptions } from "../engine/engine_watchdog.ts";
 import { VERSION } from "../version.ts";
 
 export interface ProxyServer {
@@ -43,6 +44,8 @@ export interface ProxyServer {
   readonly metrics: ProxyMetrics | null;
   /** Where the metrics are served (the port resolved when 0 was asked for). */
   readonly metricsAddress: ListenAddress | null;
+  /** The engine watchdog, unless started without one. */
+  readonly engine: EngineWatchdog | null;
   /**
    * Stops accepting, closes idle connections, streams and tunnels, lets
    * requests in flight finish for up to the grace period, then closes the rest.
@@ -56,6 +59,8 @@ export interface StartOptions {
   logger: Logger;
   /** The policy from a policy file; the environment's otherwise. */
   policy?: Policy;
+  /** The engine watchdog's timing, or `false` for none (tests against a recording engine). */
+  watchdog?: WatchdogOptions | false;
 }
 
 const SWEEP_INTERVAL_MS = 250;
@@ -91,6 +96,9 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   let events: EngineEvents | null = null;
   const engineEvents = () => events ??= new optional.EngineEvents(pool, logger);
   let resolver: ScopeResolver | null = null;
+  const watchdog = options.watchdog === false
+    ? null
+    : new EngineWatchdog(pool, logger, options.watchdog);
   const ctx: ProxyContext = {
     active: new ActivePolicy(policy, routeMatcher()),
     clients: null,
@@ -99,6 +107,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     logger,
     metrics,
     pool,
+    engine: watchdog,
     shuttingDown: false,
   };
   const connections = new Set<ClientConnection>();
@@ -132,7 +141,12 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     }
     if (metrics !== null) {
       const { startMetricsServer } = await import("./metrics_server.ts");
-      metricsServer = startMetricsServer(config.metricsListen!, () => metrics.render(), logger);
+      metricsServer = startMetricsServer(
+        config.metricsListen!,
+        () => metrics.render(),
+        logger,
+        () => engineReadiness(ctx),
+      );
     }
   } catch (error) {
     for (const listener of listeners) listener.close();
@@ -212,8 +226,13 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     };
   });
 
-  // Idle and header timeouts, and idle engine connections, are swept a few
-  // times a second rather than timed one by one.
+  if (watchdog !== null) {
+    metrics?.watchEngine(() => watchdog.up);
+    watchdog.start();
+  }
+
+  // Idle, header and engine timeouts, and idle engine connections, are swept a
+  // few times a second rather than timed one by one.
   let sweeping = true;
   const sweep = () => {
     if (!sweeping) return;
@@ -248,6 +267,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     pool,
     metrics,
     metricsAddress: metricsServer?.address ?? null,
+    engine: watchdog,
     get policy() {
       return ctx.active.policy;
     },
@@ -273,6 +293,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       await allClosed;
       sweeping = false;
       await events?.stop();
+      await watchdog?.stop();
       await metricsServer?.close();
       pool.discardIdle();
     },
@@ -282,7 +303,13 @@ export async function startProxy(config: Config, options: StartOptions): Promise
       for (const client of connections) client.close();
       sweeping = false;
       pool.discardIdle();
-      await Promise.all([...acceptors, ...tasks, events?.stop(), metricsServer?.close()]);
+      await Promise.all([
+        ...acceptors,
+        ...tasks,
+        events?.stop(),
+        watchdog?.stop(),
+        metricsServer?.close(),
+      ]);
       pool.discardIdle();
     },
   };

@@ -35,7 +35,7 @@ export function describeConfig(
     seconds(limits.headerTimeoutMs)
   }, idle timeout ${seconds(limits.idleTimeoutMs)}, shutdown grace ${
     seconds(limits.shutdownGraceMs)
-  }`;
+  }, engine timeout ${seconds(limits.engineTimeoutMs)}`;
   const head = [
     `socket-proxy ${version} listening on ${addresses.map(formatListenAddress).join(", ")}`,
     `  engine:     unix://${config.socketPath}`,

@@ -42,7 +42,10 @@ class Reader {
   buf = new Uint8Array(64 * 1024);
   start = 0;
   end = 0;
-  constructor(readonly conn: Deno.Conn, readonly onBytes: (n: number) => void) {}
+  constructor(
+    readonly conn: Deno.Conn,
+    readonly onBytes: (n: number, bytes: Uint8Array) => void,
+  ) {}
   async more(): Promise<boolean> {
     if (this.start > 0) {
       this.buf.copyWithin(0, this.start, this.end);
@@ -61,8 +64,8 @@ class Reader {
       return false;
     }
     if (n === null) return false;
+    this.onBytes(n, this.buf.subarray(this.end, this.end + n));
     this.end += n;
-    this.onBytes(n);
     return true;
   }
   /** Bytes up to and including `delimiter`, or null at EOF. */
@@ -89,9 +92,20 @@ class Reader {
   }
 }
 
+/** How the proxy's engine watchdog's probes begin: they are answered, not recorded. */
+const PROBE = encoder.encode(
+  "GET /version HTTP/1.1\r\nHost: docker\r\nUser-Agent: socket-proxy-watchdog",
+);
+
+function isProbe(bytes: Uint8Array): boolean {
+  return bytes.length >= PROBE.length && PROBE.every((byte, i) => bytes[i] === byte);
+}
+
 export class FakeEngine {
   readonly path: string;
   readonly requests: RecordedRequest[] = [];
+  /** The proxy's watchdog probes answered (kept out of `requests`, `received` and `open`). */
+  probes = 0;
   /** Connections open now. */
   open = 0;
   /** Every byte received on any connection, complete request or not. */
@@ -100,6 +114,7 @@ export class FakeEngine {
   streams = 0;
   #listener: Deno.Listener;
   #conns = new Set<Deno.Conn>();
+  #probeConns = new Set<Deno.Conn>();
   #waiters: (() => void)[] = [];
   #acceptor: Promise<void>;
   #tasks = new Set<Promise<void>>();
@@ -188,7 +203,7 @@ export class FakeEngine {
       const task = this.#serve(conn).catch(() => {}).finally(() => {
         this.#conns.delete(conn);
         this.#tasks.delete(task);
-        this.open--;
+        if (!this.#probeConns.delete(conn)) this.open--;
         try {
           conn.close();
         } catch {
@@ -201,7 +216,18 @@ export class FakeEngine {
   }
 
   async #serve(conn: Deno.Conn): Promise<void> {
-    const reader = new Reader(conn, (n) => this.received += n);
+    // A connection that begins with the watchdog's probe is the proxy's own, not a client's.
+    let probe: boolean | null = null;
+    const reader = new Reader(conn, (n, bytes) => {
+      if (probe === null) {
+        probe = isProbe(bytes);
+        if (probe) {
+          this.#probeConns.add(conn);
+          this.open--;
+        }
+      }
+      if (!probe) this.received += n;
+    });
     for (;;) {
       const head = await reader.until([13, 10, 13, 10]);
       if (head === null) return;
@@ -240,7 +266,8 @@ export class FakeEngine {
         parts.push(data);
         body = data;
       }
-      this.requests.push({ raw: concat(parts), method, target, headers, body });
+      if (probe) this.probes++;
+      else this.requests.push({ raw: concat(parts), method, target, headers, body });
       this.#notify();
       if (!(await this.#respond(conn, reader, method, target, header))) return;
     }

@@ -6,6 +6,7 @@ import { loadPolicyFile, presetPolicy } from "../../lib/config/policy_file.ts";
 import type { Policy } from "../../lib/policy/profile.ts";
 import { type ProxyServer, startProxy } from "../../lib/server/server.ts";
 import { FakeEngine } from "./fake_engine.ts";
+import type { WatchdogOptions } from "../../lib/engine/engine_watchdog.ts";
 
 export interface TestProxy {
   port: number;
@@ -25,6 +26,8 @@ export interface TestProxyOptions {
   socketPath?: string;
   /** A policy file's text (YAML or JSON); the proxy then runs with it. */
   policy?: string;
+  /** The engine watchdog's timing; none by default, which would add requests to the recording. */
+  watchdog?: WatchdogOptions;
 }
 
 /** Runs `fn` with a proxy configured by `env` (LISTEN and SOCKET_PATH are filled in; PRESET works). */
@@ -60,6 +63,7 @@ export async function withProxy(
   const server = await startProxy(config, {
     logger: new Logger({ level: config.logLevel, format: config.logFormat, sink: logs }),
     policy,
+    watchdog: options.watchdog ?? false,
   });
   const address = server.addresses[0];
   const port = address.transport === "tcp" ? address.port : 0;

@@ -42,23 +42,46 @@ Deno.test("parseDuration() reads seconds unless told otherwise", async (t) => {
     [" 10 ", 10000],
     ["10s", 10000],
     ["10 s", 10000],
+    ["10  s", 10000],
+    ["10 s ", 10000],
+    [" 2 m", 120000],
     ["2.5s", 2500],
     ["500ms", 500],
     ["1.5ms", 2],
     ["0.0004", 0],
     ["2m", 120000],
     ["0.5m", 30000],
+    ["10h", 36_000_000],
+    ["1m30s", 90000],
+    ["1h0.5m", 3_630_000],
   ];
   for (const [text, ms] of cases) {
     await t.step(JSON.stringify(text), () => assert.equal(parseDuration("X", text), ms));
   }
-  for (const text of ["", "s", "10h", "-1", "1e3", ".5", "5.", "10sec", "10 m s", "1,5"]) {
+  for (
+    const text of [
+      "",
+      "s",
+      "10d",
+      "1m 30s",
+      "1m30 s",
+      "x10 s",
+      "m5",
+      "-1",
+      "1e3",
+      ".5",
+      "5.",
+      "10sec",
+      "10 m s",
+      "1,5",
+    ]
+  ) {
     await t.step(`refuses ${JSON.stringify(text)}`, () => {
       assert.equal(
         configError(() => parseDuration("IDLE_TIMEOUT", text)),
         `Invalid duration for IDLE_TIMEOUT: ${
           JSON.stringify(text)
-        } (use seconds, or 500ms, 10s, 2m)`,
+        } (use seconds, or 500ms, 10s, 2m, 1h, 1m30s)`,
       );
     });
   }
@@ -108,7 +131,7 @@ Deno.test("counts have a floor, and the message names the setting and the floor"
     );
     assert.equal(
       configError(() => parseCommandLine(["--idle-timeout", "soon"], {})),
-      'Invalid duration for --idle-timeout: "soon" (use seconds, or 500ms, 10s, 2m)',
+      'Invalid duration for --idle-timeout: "soon" (use seconds, or 500ms, 10s, 2m, 1h, 1m30s)',
     );
   });
 });

@@ -26,6 +26,7 @@ Deno.test("parseConfig() uses linuxserver's defaults", () => {
     idleTimeoutMs: 60000,
     shutdownGraceMs: 10000,
     maxConnections: 1024,
+    engineTimeoutMs: 600_000,
   });
   assert.deepEqual(warnings, []);
 });
@@ -207,6 +208,7 @@ Deno.test("parseConfig() reads log settings, limits and the time zone", () => {
     MAX_REQUEST_LINE: "1024",
     MAX_HEADER_SIZE: "4096",
     MAX_HEADERS: "20",
+    ENGINE_TIMEOUT: "1m30s",
   });
   assert.equal(config.logLevel, "warning");
   assert.equal(config.logFormat, "json");
@@ -219,6 +221,7 @@ Deno.test("parseConfig() reads log settings, limits and the time zone", () => {
     idleTimeoutMs: 500,
     shutdownGraceMs: 60000,
     maxConnections: 10,
+    engineTimeoutMs: 90_000,
   });
   assert.deepEqual(warnings, []);
   assert.equal(parseConfig({ LOG_LEVEL: "warn" }).config.logLevel, "warning");
@@ -260,4 +263,31 @@ Deno.test("parseFlags() reads --name value, --name=value, booleans and aliases",
     assert.throws(() => parseFlags(["--nope"], spec), /Unknown option --nope/);
     assert.throws(() => parseFlags(["-x"], spec), /Unknown option -x/);
   });
+});
+
+Deno.test("ENGINE_TIMEOUT is the proxy's: 0 turns it off, and the env profile keeps none of its own", () => {
+  assert.equal(parseConfig({ ENGINE_TIMEOUT: "0" }).config.limits.engineTimeoutMs, 0);
+  assert.equal(parseConfig({ ENGINE_TIMEOUT: "2s" }).config.limits.engineTimeoutMs, 2000);
+  const { config } = parseConfig({ ENGINE_TIMEOUT: "2s" });
+  assert.equal(config.policy.profiles[0].engineTimeoutMs, null);
+  const withFile = parseConfig({ ENGINE_TIMEOUT: "2s", POLICY_FILE: "/etc/socket-proxy/p.yaml" });
+  assert.deepEqual(withFile.warnings, []);
+  assert.throws(
+    () => parseConfig({ ENGINE_TIMEOUT: "soon" }),
+    /Invalid duration for ENGINE_TIMEOUT: "soon" \(use seconds, or 500ms, 10s, 2m, 1h, 1m30s\)/,
+  );
+  assert.equal(
+    parseCommandLine(["--engine-timeout", "5s"], { ENGINE_TIMEOUT: "1s" }).config.limits
+      .engineTimeoutMs,
+    5000,
+  );
+});
+
+Deno.test("healthcheck --ready asks for readiness, and --ready goes with nothing else", () => {
+  assert.equal(parseCommandLine(["healthcheck", "--ready"], {}).options.ready, true);
+  assert.equal(parseCommandLine(["healthcheck"], {}).options.ready, undefined);
+  assert.throws(
+    () => parseCommandLine(["check", "--ready"], {}),
+    /--ready goes with the healthcheck command: healthcheck --ready/,
+  );
 });

@@ -365,6 +365,7 @@ Deno.test("route() answers a refused target with the error and nothing else", ()
     decision: null,
     forward: "",
     requestLine: null,
+    deadline: null,
   });
   const allowed = route(p, routeMatcher(), "GET", "/v1.47/%5Fping?x=1", false);
   assert.equal(allowed.error, null);
@@ -470,4 +471,19 @@ Deno.test("a libpod parameter a rule says must not be given may be left out", ()
   const p = profile([{ allow: "LibpodContainerLogs", query: { follow: null } }]);
   assert.equal(decideOn(p, "GET", "/libpod/containers/a/logs?tail=1").forward, true);
   assert.equal(decideOn(p, "GET", "/libpod/containers/a/logs?Follow=0").forward, false);
+});
+
+Deno.test("route() says how long the engine may take for what it forwards", () => {
+  const p = profile(["SystemEvents", "ContainerList"]);
+  assert.deepEqual(route(p, routeMatcher(), "GET", "/events", false).deadline, { kind: "exempt" });
+  assert.deepEqual(route(p, routeMatcher(), "GET", "/containers/json", false).deadline, {
+    kind: "finite",
+    extraMs: 0,
+  });
+  assert.equal(route(p, routeMatcher(), "GET", "/images/json", false).deadline, null);
+  // What names no route is never forwarded, even in audit mode: it gets no deadline.
+  const audit = profile([], { mode: "audit" });
+  const unknown = route(audit, routeMatcher(), "GET", "/no/such/route", false);
+  assert.equal(unknown.match, null);
+  assert.equal(unknown.deadline, null);
 });

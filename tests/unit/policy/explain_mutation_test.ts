@@ -387,3 +387,25 @@ Deno.test("describePolicy() joins several listeners and names, and shows each pa
     "  decision:   allowed only on containers with labels a=b, or labels c",
   );
 });
+
+Deno.test("check shows a profile's own ENGINE_TIMEOUT, and nothing for one without", async (t) => {
+  const { describeProfile } = await import("../../../lib/policy/explain.ts");
+  const load = (text: string) =>
+    parsePolicy(text, "/etc/sp/policy.yaml", ROUTES, { listeners: [], forceAudit: false });
+  const own = (value: string) =>
+    describeProfile(
+      load(`profiles:\n  - name: a\n    CONTAINERS: 1\n    ENGINE_TIMEOUT: ${value}\n`).profiles[0],
+    ).filter((line) => line.startsWith("  engine:"));
+  await t.step("90s", () => assert.deepEqual(own("90s"), ["  engine:     ENGINE_TIMEOUT=90s"]));
+  await t.step("0", () => assert.deepEqual(own("0"), ["  engine:     ENGINE_TIMEOUT=0 (none)"]));
+  await t.step("none given (null)", () => {
+    const profile = load("profiles:\n  - name: a\n    CONTAINERS: 1\n").profiles[0];
+    assert.equal(profile.engineTimeoutMs, null);
+    assert.ok(!describeProfile(profile).some((line) => line.includes("engine:")));
+  });
+  await t.step("none given (absent)", () => {
+    const policy = load("profiles:\n  - name: a\n    CONTAINERS: 1\n");
+    assert.equal(policy.fallback.engineTimeoutMs, undefined);
+    assert.ok(!describeProfile(policy.fallback).some((line) => line.includes("engine:")));
+  });
+});

@@ -279,3 +279,35 @@ Deno.test("a profile's app names what it was proven against and must be a text",
     );
   });
 });
+
+Deno.test("a profile may set its own ENGINE_TIMEOUT, and a bad one is refused at its line", async (t) => {
+  const policy = (value: string) =>
+    load(`profiles:\n  - name: slow\n    CONTAINERS: 1\n    ENGINE_TIMEOUT: ${value}\n`);
+  const cases: [string, number][] = [["30s", 30_000], ["2m", 120_000], ["0", 0], ["45", 45_000], [
+    "1.5",
+    1500,
+  ], ['"1h"', 3_600_000]];
+  for (const [value, ms] of cases) {
+    await t.step(`ENGINE_TIMEOUT: ${value} is ${ms} ms`, () => {
+      assert.equal(policy(value).profiles[0].engineTimeoutMs, ms);
+    });
+  }
+  await t.step("absent: the proxy's", () => {
+    assert.equal(
+      load("profiles:\n  - name: a\n    CONTAINERS: 1\n").profiles[0].engineTimeoutMs,
+      null,
+    );
+  });
+  for (const bad of ["soon", "-1", "true", "[1]"]) {
+    await t.step(`refuses ${bad}`, () => {
+      assert.throws(() => policy(bad), (error: Error) => {
+        assert.ok(error instanceof PolicyError);
+        assert.match(
+          error.message,
+          /policy.yaml:4: Invalid value for ENGINE_TIMEOUT: .* \(use seconds, or 500ms, 10s, 2m, 1h, 1m30s; 0 for none\)/,
+        );
+        return true;
+      });
+    });
+  }
+});

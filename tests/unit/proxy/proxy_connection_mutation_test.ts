@@ -10,7 +10,7 @@ import { loadOptionalModules } from "../../../lib/proxy/optional_modules.ts";
 import { ClientConnection } from "../../../lib/proxy/proxy_connection.ts";
 import type { ProxyContext } from "../../../lib/proxy/proxy_context.ts";
 import { parseRequestHead } from "../../../lib/http/http_head.ts";
-import { describePeer, hasField, isFormBody } from "../../../lib/proxy/request_facts.ts";
+import { describePeer, fieldText, isFormBody } from "../../../lib/proxy/request_facts.ts";
 import { ActivePolicy } from "../../../lib/proxy/route_cache.ts";
 import { routeMatcher } from "../../../lib/routes/engine_routes.ts";
 import { EngineUnavailableError, type UpstreamPool } from "../../../lib/engine/upstream_pool.ts";
@@ -199,6 +199,44 @@ Deno.test("a remote client asking for the health answer gets the policy's decisi
   });
 });
 
+Deno.test("healthcheck --ready's header gets the watchdog's readiness, any other value the health", async (t) => {
+  const ready = (header: string) =>
+    `GET /_ping HTTP/1.1\r\nHost: x\r\nX-Socket-Proxy-Healthcheck: ${header}\r\n\r\n`;
+  const cases: [string, RegExp][] = [
+    ["ready", /^HTTP\/1\.1 200 OK\r\n/],
+    [" READY ", /^HTTP\/1\.1 200 OK\r\n/],
+    ["1", /^HTTP\/1\.1 503 Service Unavailable\r\n[^]*no such socket/],
+    ["", /^HTTP\/1\.1 503 Service Unavailable\r\n[^]*no such socket/],
+  ];
+  for (const [header, answer] of cases) {
+    await t.step(JSON.stringify(header), async () => {
+      const { config } = parseConfig({});
+      const logs = new MemorySink();
+      const ctx: ProxyContext = {
+        active: new ActivePolicy(config.policy, routeMatcher()),
+        clients: null,
+        scopes: () => {
+          throw new Error("No scoping in these tests");
+        },
+        metrics: null,
+        limits: config.limits,
+        logger: new Logger({ level: "debug", sink: logs }),
+        pool: absentEngine(),
+        // A watchdog that saw the engine answer, in front of an engine now gone.
+        engine: {
+          failFast: false,
+          reason: "",
+          ready: () => Promise.resolve({ ready: true, detail: "the engine answers GET /version" }),
+        },
+        shuttingDown: false,
+      };
+      const conn = new FakeConn("127.0.0.1", ready(header));
+      await new ClientConnection(conn as unknown as Deno.Conn, ctx, "0.0.0.0:2375").serve();
+      assert.match(conn.text, answer);
+    });
+  }
+});
+
 Deno.test("the health answer is only for a bodiless GET or HEAD of /_ping", async (t) => {
   const cases: [string, string, RegExp][] = [
     ["HEAD", "HEAD /_ping HTTP/1.1\r\nHost: x\r\nX-Socket-Proxy-Healthcheck: 1\r\n\r\n", / 503 /],
@@ -376,19 +414,22 @@ function parsed(head: string | Uint8Array) {
   return { buf, head: parseRequestHead(buf, 0, buf.length) };
 }
 
-Deno.test("hasField() finds only a field the parser does not classify, in any case", async (t) => {
+Deno.test("fieldText() finds only a field the parser does not classify, in any case", async (t) => {
   const { buf, head } = parsed(
-    "GET /_ping HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\n" +
-      "X-Socket-Proxy-HEALTHCHECK: 1\r\n\r\n",
+    "GET /_ping HTTP/1.1\r\nHost: x\r\nContent-Type: text/plain\r\nX-Other: 2\r\n" +
+      "X-Socket-Proxy-HEALTHCHECK:  Ready \r\nX-Socket-Proxy-Healthcheck: 1\r\n\r\n",
   );
-  const cases: [string, boolean][] = [
-    ["x-socket-proxy-healthcheck", true],
-    ["host", false],
-    ["content-type", false],
-    ["x-socket-proxy", false],
+  const cases: [string, string | null][] = [
+    // The first one, its value trimmed and in lower case.
+    ["x-socket-proxy-healthcheck", "ready"],
+    ["x-other", "2"],
+    ["host", null],
+    ["content-type", null],
+    ["x-socket-proxy", null],
+    ["x-socket-proxy-healthchecx", null],
   ];
-  for (const [name, found] of cases) {
-    await t.step(name, () => assert.equal(hasField(buf, head, name), found));
+  for (const [name, value] of cases) {
+    await t.step(name, () => assert.equal(fieldText(buf, head, name), value));
   }
 });
 
