@@ -84,6 +84,7 @@ function explain(config: Config, policy: Policy, options: CommandOptions): never
     },
     method.toUpperCase(),
     target,
+    options.body,
   );
   console.log(lines.join("\n"));
   Deno.exit(allowed ? 0 : 1);
