@@ -104,6 +104,7 @@ export const GROUPS = {
     tests: [
       "tests/unit/policy/body_constraint_test.ts",
       "tests/unit/policy/body_rules_test.ts",
+      "tests/unit/policy/body_rules_mutation_test.ts",
     ],
   },
   policy_file: {
