@@ -48,6 +48,7 @@ function bodyError(operation: string, body: string): BodyError {
 Deno.test("argv patterns: ** inside an argument, the rest, long argvs in messages", () => {
   assert.equal(compileArgvPattern(["x**y"]).test(["x/a b/y"]), true);
   assert.equal(compileArgvPattern(["x**y"]).test(["x/a;y"]), false);
+  assert.equal(compileArgvPattern(["x**y"]).test(["x/a b/z"]), false, "what follows ** counts");
   assert.equal(compileArgvPattern(["a", "b", "**"]).test(["a", "c"]), false);
   assert.equal(compileArgvPattern(["a", "b", "**"]).test(["a", "b"]), true);
   assert.equal(compileArgvPattern(["a", "b", "**"]).test(["a"]), false);
@@ -156,6 +157,9 @@ Deno.test("body constraint messages, exactly", async (t) => {
       Image: "i",
       Labels: { a: "y", b: "1" },
     }, 'Labels a is "y", not x*, Labels has b'],
+    ["a label any value matches must be there", "ContainerCreate", { Labels: { a: "*" } }, {
+      Image: "i",
+    }, "Labels a is absent, not *"],
     ["Labels absent ones pass", "ContainerCreate", { Labels: { b: null } }, { Image: "i" }, null],
     ["Labels matching passes", "ContainerCreate", { Labels: { a: "x*" } }, {
       Image: "i",
@@ -433,13 +437,17 @@ Deno.test("bodies read by kind, field by field", async (t) => {
       "its body has the field Bogus, which the proxy does not know: a body rule vouches only " +
         "for bodies it reads whole",
     );
-    assert.equal(bodyError("ContainerExec", "[").status, 400);
+    const json = bodyError("ContainerExec", "[");
+    assert.equal(json.status, 400);
+    assert.equal(json.message, "Invalid JSON at offset 1: expected a value, found end of body");
   });
 });
 
 Deno.test("image references, as distribution parses them", async (t) => {
   const cases: [string, string][] = [
     ["my.image", "docker.io/library/my.image:latest"],
+    ["a.b/app", "a.b/app:latest"],
+    ["reg.a/app", "reg.a/app:latest"],
     ["acme/app.v2", "docker.io/acme/app.v2:latest"],
     ["localhost/app", "localhost/app:latest"],
     ["Registry/app", "Registry/app:latest"],
@@ -449,6 +457,7 @@ Deno.test("image references, as distribution parses them", async (t) => {
     ["x:_t", "docker.io/library/x:_t"],
     ["x@sha256:" + "a".repeat(64), "docker.io/library/x@sha256:" + "a".repeat(64)],
     ["x@sha256+b.c_d:" + "a".repeat(32), "docker.io/library/x@sha256+b.c_d:" + "a".repeat(32)],
+    ["x@sha+bc:" + "a".repeat(32), "docker.io/library/x@sha+bc:" + "a".repeat(32)],
     ["a/" + "b".repeat(243), "docker.io/a/" + "b".repeat(243) + ":latest"],
   ];
   for (const [reference, name] of cases) {
@@ -504,6 +513,9 @@ Deno.test("image patterns are filled in as references are", async (t) => {
     ["localhost:5000/app", "localhost:5000/app", false],
     ["ghcr.io/acme/app@sha256:1", "ghcr.io/acme/app@sha256:1", true],
     ["nginx", "docker.io/library/nginx:latest", true],
+    ["acme/app:1", "docker.io/acme/app:1", true],
+    ["ghcr.io/app", "ghcr.io/app:latest", true],
+    ["x:/c", "x:/c:latest", true],
   ];
   for (const [pattern, name, matches] of cases) {
     await t.step(`${pattern} ${matches ? "matches" : "does not match"} ${name}`, () => {
