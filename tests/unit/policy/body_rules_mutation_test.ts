@@ -471,6 +471,7 @@ Deno.test("image references, as distribution parses them", async (t) => {
     ["x:" + "t".repeat(129), `"x:${"t".repeat(129)}" has an invalid tag`],
     ["x:t!", '"x:t!" has an invalid tag'],
     ["x@sha256:abc", `"x@sha256:abc" has an invalid digest`],
+    ["@abc", '"@abc" has an invalid digest'],
     ["x@sha256:" + "a".repeat(64) + "!", `"x@sha256:${"a".repeat(64)}!" has an invalid digest`],
     ["x@!sha256:" + "a".repeat(64), `"x@!sha256:${"a".repeat(64)}" has an invalid digest`],
     ["x@sha256..b:" + "a".repeat(64), `"x@sha256..b:${"a".repeat(64)}" has an invalid digest`],
