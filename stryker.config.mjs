@@ -98,6 +98,7 @@ export const GROUPS = {
     mutate: [
       "lib/policy/body_constraint.ts",
       "lib/policy/body_fields.ts",
+      "lib/policy/body_kinds.ts",
       "lib/policy/argv_pattern.ts",
       "lib/policy/image_reference.ts",
     ],

@@ -28,7 +28,8 @@
  * once, at load, for the body kinds of the routes its rule covers.
  */
 import { type ArgvPattern, compileArgvPattern, formatArgv } from "./argv_pattern.ts";
-import { type BodyFacts, type BodyKind, KIND_FIELDS } from "./body_fields.ts";
+import type { BodyFacts } from "./body_fields.ts";
+import { type BodyKind, KIND_FIELDS } from "./body_kinds.ts";
 import { compileGlob, type Glob } from "./glob.ts";
 import { compileImagePattern, normalizeImage } from "./image_reference.ts";
 import { closest } from "../suggest.ts";

@@ -23,26 +23,9 @@ import { HOST_CONFIG_FIELDS } from "../admission/host_config.ts";
 import { SPEC_GENERATOR_FIELDS } from "../admission/libpod_fields.ts";
 import { Refusal } from "../admission/refusal.ts";
 import { CONTAINER_SPEC, SERVICE_SPEC, TASK_SPEC } from "../admission/service_spec.ts";
+import { BODY_KINDS, type BodyKind, KIND_FIELDS } from "./body_kinds.ts";
 
-export type BodyKind = "exec" | "create" | "libpod-create" | "service";
-
-/** The operations whose bodies body constraints read, and how. */
-export const BODY_KINDS: Readonly<Record<string, BodyKind>> = {
-  ContainerExec: "exec",
-  LibpodContainerExec: "exec",
-  ContainerCreate: "create",
-  LibpodContainerCreate: "libpod-create",
-  ServiceCreate: "service",
-  ServiceUpdate: "service",
-};
-
-/** The fields a body constraint may name, per kind (Docker's names). */
-export const KIND_FIELDS: Readonly<Record<BodyKind, readonly string[]>> = {
-  exec: ["Cmd", "User", "Privileged", "Tty", "Env", "WorkingDir"],
-  create: ["Image", "Cmd", "Entrypoint", "User", "Tty", "Env", "WorkingDir", "Labels"],
-  "libpod-create": ["Image", "Cmd", "Entrypoint", "User", "Tty", "Env", "WorkingDir", "Labels"],
-  service: ["Image"],
-};
+export { BODY_KINDS, type BodyKind, KIND_FIELDS };
 
 /** What a body asks for; `null`: the field is absent (or null). */
 export interface BodyFacts {

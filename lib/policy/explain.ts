@@ -6,7 +6,11 @@ import { isTargetError, parseRequestTarget } from "../http/request_target.ts";
 import type { RouteMatcher } from "../routes/route_matcher.ts";
 import { isScoped, type Scope } from "./scope.ts";
 import { type BodyAlternative, decide } from "./decide.ts";
-import { BODY_KINDS, BodyError, type BodyFacts, readBodyFacts } from "./body_fields.ts";
+import type { BodyError, BodyFacts } from "./body_fields.ts";
+import { BODY_KINDS, type BodyKind } from "./body_kinds.ts";
+
+/** `readBodyFacts` (`body_fields.ts`), which the caller loads only for `explain --body`. */
+export type BodyReader = (kind: BodyKind, body: Uint8Array) => BodyFacts;
 import { describeRule } from "./describe_rule.ts";
 import { FLAG_NAMES, flagDefault } from "./flags.ts";
 import { formatLabelMatcher } from "./labels.ts";
@@ -111,7 +115,7 @@ export function describePolicy(policy: Policy): string[] {
 function explainBodies(
   alternatives: readonly BodyAlternative[],
   operation: string,
-  body: string | undefined,
+  body: { text: string; read: BodyReader } | undefined,
 ): { allowed: boolean | null; lines: string[] } {
   const lines = alternatives.map((alternative) => `  body rule:  ${alternative.rule}`);
   if (body === undefined) {
@@ -120,10 +124,10 @@ function explainBodies(
   }
   let facts: BodyFacts;
   try {
-    facts = readBodyFacts(BODY_KINDS[operation], new TextEncoder().encode(body));
+    facts = body.read(BODY_KINDS[operation], new TextEncoder().encode(body.text));
   } catch (error) {
-    if (!(error instanceof BodyError)) throw error;
-    lines.push(`  body:       refused (${error.status}): ${error.message}`);
+    if (!(error instanceof Error) || error.name !== "BodyError") throw error;
+    lines.push(`  body:       refused (${(error as BodyError).status}): ${error.message}`);
     return { allowed: false, lines };
   }
   let allowed = false;
@@ -146,7 +150,7 @@ export function explainRequest(
   client: Client,
   method: string,
   rawTarget: string,
-  body?: string,
+  body?: { text: string; read: BodyReader },
 ): { allowed: boolean; lines: string[] } {
   const lines = [`${method} ${rawTarget}`];
   const target = parseRequestTarget(rawTarget);

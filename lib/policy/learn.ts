@@ -19,7 +19,7 @@
  */
 import type { RouteSpec } from "../routes/route.ts";
 import { goBoolean, isQueryError, parseQuery } from "./query_params.ts";
-import { BODY_KINDS } from "./body_fields.ts";
+import { BODY_KINDS } from "./body_kinds.ts";
 
 interface LogRecord {
   msg?: string;

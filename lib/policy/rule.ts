@@ -23,7 +23,7 @@ import {
   type BodySpec,
   compileBodyConstraint,
 } from "./body_constraint.ts";
-import { BODY_KINDS } from "./body_fields.ts";
+import { BODY_KINDS } from "./body_kinds.ts";
 
 export interface RuleSpec {
   allow: string;

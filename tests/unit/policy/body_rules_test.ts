@@ -2,6 +2,7 @@ import assert from "node:assert/strict";
 import { parseAdmissionSettings } from "../../../lib/admission/admission_settings.ts";
 import { decide } from "../../../lib/policy/decide.ts";
 import { explainRequest } from "../../../lib/policy/explain.ts";
+import { readBodyFacts } from "../../../lib/policy/body_fields.ts";
 import { learnPolicy } from "../../../lib/policy/learn.ts";
 import { parsePolicy, PolicyError } from "../../../lib/policy/policy_loader.ts";
 import type { Profile } from "../../../lib/policy/profile.ts";
@@ -151,7 +152,14 @@ Deno.test("explain shows the body rules, and why a body fails them", () => {
   );
   const client = { listener: "0.0.0.0:2375", address: null, container: null };
   const explain = (body?: string) =>
-    explainRequest(policy, routeMatcher(), client, "POST", "/containers/web/exec", body);
+    explainRequest(
+      policy,
+      routeMatcher(),
+      client,
+      "POST",
+      "/containers/web/exec",
+      body === undefined ? undefined : { text: body, read: readBodyFacts },
+    );
   const unknown = explain();
   assert.equal(unknown.allowed, true);
   assert.match(
