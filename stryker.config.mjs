@@ -121,6 +121,7 @@ export const GROUPS = {
       "tests/unit/policy/policy_loader_test.ts",
       "tests/unit/policy/policy_loader_mutation_test.ts",
       "tests/unit/policy/presets_test.ts",
+      "tests/unit/policy/body_rules_test.ts",
     ],
   },
   commands: {
@@ -129,6 +130,7 @@ export const GROUPS = {
       "tests/unit/policy/learn_mutation_test.ts",
       "tests/unit/policy/explain_mutation_test.ts",
       "tests/unit/policy/body_rules_test.ts",
+      "tests/unit/policy/body_rules_mutation_test.ts",
     ],
   },
   routes: {

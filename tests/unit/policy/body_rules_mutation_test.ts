@@ -526,3 +526,119 @@ Deno.test("image patterns are filled in as references are", async (t) => {
     });
   }
 });
+
+Deno.test("explain's lines for body rules, exactly", async () => {
+  const { parsePolicy } = await import("../../../lib/policy/policy_loader.ts");
+  const { ROUTES, routeMatcher } = await import("../../../lib/routes/engine_routes.ts");
+  const { describePolicy, explainRequest } = await import("../../../lib/policy/explain.ts");
+  const options = { listeners: ["0.0.0.0:2375"], forceAudit: false };
+  const text = "profiles:\n  - name: a\n    rules:\n" +
+    "      - allow: ContainerExec\n        target: { labels: { role: web } }\n" +
+    "      - allow: ContainerExec\n        body: { Cmd: [[x]] }\n";
+  const policy = parsePolicy(text, "/p.yaml", ROUTES, options);
+  assert.equal(describePolicy(policy).at(-1), "any other client: nothing is allowed");
+  assert.equal(
+    describePolicy(parsePolicy(text, "/p.yaml", ROUTES, { ...options, forceAudit: true })).at(-1),
+    "any other client: nothing is allowed (audit mode forwards it, logged as would-deny)",
+  );
+  const client = { listener: "0.0.0.0:2375", address: null, container: null };
+  const explain = (read?: (kind: never, body: Uint8Array) => never, body = "{}") =>
+    explainRequest(
+      policy,
+      routeMatcher(),
+      client,
+      "POST",
+      "/containers/c/exec",
+      read === undefined ? undefined : { text: body, read: read as never },
+    );
+  assert.deepEqual(explain().lines.slice(4), [
+    "  decision:   allowed only with a body one of these rules allows",
+    "  body rule:  rule 1 (ContainerExec on containers with labels role=web, line 4)",
+    "  body rule:  rule 2 (ContainerExec with body Cmd in [[x]], line 6)",
+    "  body:       give --body '{...}' to see whether a body passes",
+  ]);
+  const sh = explainRequest(policy, routeMatcher(), client, "POST", "/containers/c/exec", {
+    text: '{"Cmd":["sh"]}',
+    read: readBodyFacts,
+  });
+  assert.equal(sh.allowed, true, "rule 1 allows any body (on its targets)");
+  assert.deepEqual(sh.lines.slice(4), [
+    "  decision:   allowed with this body",
+    "  body rule:  rule 1 (ContainerExec on containers with labels role=web, line 4)",
+    "  body rule:  rule 2 (ContainerExec with body Cmd in [[x]], line 6)",
+    "  body:       rule 1 (ContainerExec on containers with labels role=web, line 4) allows it",
+    '  body:       rule 2 (ContainerExec with body Cmd in [[x]], line 6) does not allow it: Cmd ["sh"] matches none of [[x]]',
+  ]);
+  const only = parsePolicy(
+    "profiles:\n  - name: a\n    rules:\n      - allow: ContainerExec\n        body: { Cmd: [[x]] }\n",
+    "/p.yaml",
+    ROUTES,
+    options,
+  );
+  const denied = explainRequest(only, routeMatcher(), client, "POST", "/containers/c/exec", {
+    text: '{"Cmd":["sh"]}',
+    read: readBodyFacts,
+  });
+  assert.equal(denied.allowed, false);
+  assert.equal(denied.lines[4], "  decision:   denied (403): no rule allows this body");
+  assert.throws(
+    () =>
+      explain(() => {
+        throw new TypeError("not a body error");
+      }),
+    TypeError,
+  );
+});
+
+Deno.test("learn learns bodies only from what the log shows of every request", async (t) => {
+  const { learnPolicy } = await import("../../../lib/policy/learn.ts");
+  const { ROUTES } = await import("../../../lib/routes/engine_routes.ts");
+  const line = (fields: Record<string, unknown>) =>
+    JSON.stringify({
+      msg: "request",
+      decision: "allowed",
+      client: "10.0.0.1:1",
+      method: "POST",
+      path: "/containers/x/exec",
+      operation: "ContainerExec",
+      ...fields,
+    });
+  const learned = (lines: string[]) => learnPolicy(lines, ROUTES).text;
+  const exec = (cmd: unknown, extra: Record<string, unknown> = {}) =>
+    line({ cmd: typeof cmd === "string" ? cmd : JSON.stringify(cmd), ...extra });
+  const create = (image?: string) =>
+    line({ path: "/containers/create", operation: "ContainerCreate", image });
+  await t.step("a cmd that is no argv learns nothing", () => {
+    for (const cmd of ["x", '"x"', "[1]", '["a",1]', "{}"]) {
+      assert.match(learned([exec(cmd)]), /- ContainerExec # 1 request\n/, cmd);
+    }
+  });
+  await t.step("one request without its cmd learns nothing", () => {
+    assert.match(learned([exec(["a"]), line({})]), /- ContainerExec # 2 requests\n/);
+  });
+  await t.step("argvs are sorted", () => {
+    assert.match(learned([exec(["b"]), exec(["a"])]), /Cmd: \[\["a"\], \["b"\]\] # as seen/);
+  });
+  await t.step("past 20 commands, none is learned", () => {
+    const twenty = Array.from({ length: 20 }, (_, i) => exec([`c${i}`]));
+    assert.match(learned(twenty), /Cmd: /);
+    assert.doesNotMatch(learned([...twenty, exec(["c20"])]), /Cmd: /);
+  });
+  await t.step("one privileged exec of two learns no Privileged", () => {
+    assert.doesNotMatch(learned([exec(["a"]), exec(["a"], { privileged: true })]), /Privileged/);
+    assert.match(learned([exec(["a"]), exec(["a"])]), /Privileged: false/);
+  });
+  await t.step("images: all or nothing, at most 20", () => {
+    assert.match(learned([create("a"), create("b")]), /Image: \["a", "b"\] # as sent/);
+    assert.match(learned([create("a"), create()]), /- ContainerCreate # 2 requests\n/);
+    const twenty = Array.from({ length: 20 }, (_, i) => create(`i${i}`));
+    assert.match(learned(twenty), /Image: /);
+    assert.doesNotMatch(learned([...twenty, create("i20")]), /Image: /);
+  });
+  await t.step("operations without bodies learn none, whatever the record holds", () => {
+    assert.match(
+      learned([line({ path: "/_ping", operation: "SystemPing", cmd: '["a"]' })]),
+      /- SystemPing # 1 request\n/,
+    );
+  });
+});

@@ -124,6 +124,14 @@ Deno.test("Rules on targets and bodies pair each target with its own rule's body
   assert.deepEqual(decision.targets![2].labels, [], "a rule on bodies alone: any container");
 });
 
+Deno.test("Rules on targets alone leave no body to read", () => {
+  const p = profile([{ allow: "ContainerExec", target: { labels: { role: "db" } } }]);
+  const decision = decideOn(p, "POST", "/containers/x/exec");
+  assert.equal(decision.bodies, null);
+  assert.equal(decision.targets?.length, 1);
+  assert.match(decision.reason, /by rules on the target's labels/);
+});
+
 Deno.test("A request refused by the rules' queries is not saved by a body rule", () => {
   const p = profile([{ allow: "ContainerCreate", query: { name: "job-*" }, body: { Image: "x" } }]);
   assert.equal(decideOn(p, "POST", "/containers/create?name=other").forward, false);
