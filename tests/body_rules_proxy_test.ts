@@ -133,3 +133,27 @@ Deno.test("MODE=audit forwards a client no profile matches and logs what its exe
     assert.doesNotMatch(line, /s3cret|TOKEN/, "environment values and names stay out of the log");
   }, { policy: "profiles: []\n" });
 });
+
+Deno.test("audit mode records a body only where reading it changes nothing", async () => {
+  const policy = `
+profiles:
+  - name: app
+    mode: audit
+    HOST_ACCESS: 1
+    MAX_BODY_SIZE: 1k
+    rules: [ContainerCreate]
+`;
+  await withProxy({ LOG_FORMAT: "json" }, async ({ port, engine, logText }) => {
+    const small = await ask(port, post("/containers/create", { Image: "nginx:1" }));
+    assert.equal(small.status, 200);
+    const big = await ask(
+      port,
+      post("/containers/create", { Image: "big", Env: ["x".repeat(2048)] }),
+    );
+    assert.equal(big.status, 200, "forwarded, not refused as too large to record");
+    assert.equal(engine.requests.filter((r) => r.target.endsWith("/create")).length, 2);
+    const creates = logText().split("\n").filter((line) => line.includes('"ContainerCreate"'))
+      .map((line) => JSON.parse(line));
+    assert.deepEqual(creates.map((record) => record.image), ["nginx:1", undefined]);
+  }, { policy });
+});

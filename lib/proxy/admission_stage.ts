@@ -125,7 +125,11 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
   // in audit mode.
   const bodyKind = Object.hasOwn(BODY_KINDS, operation) ? BODY_KINDS[operation] : null;
   const checksRules = input.bodyRules !== null && bodyKind !== null;
-  const records = bodyKind !== null && (checksRules || audit || needs === "body");
+  // Audit mode records what it can without changing what passes: a body it
+  // would read only for the log is read only when its length is known and allowed.
+  const recordsOnly = bodyKind !== null && audit && !checksRules && needs !== "body";
+  const fits = !head.chunked && head.contentLength <= admission.maxBodyBytes;
+  const records = bodyKind !== null && (checksRules || needs === "body" || (recordsOnly && fits));
   if (needs === "none" && label === null && !checksBody && !records) {
     return { kind: "forward", body: null, notes };
   }
