@@ -48,8 +48,8 @@ export interface AdmissionInput {
   operation: string;
   plan: ScopePlan | null;
   scopes: () => ScopeResolver;
-  /** The rules that allow the request only with some bodies (`Decision.bodies`), or `null`. */
-  bodyRules: readonly BodyAlternative[] | null;
+  /** The rules that allow the request only with some bodies (`Decision.bodies`); none: `null`. */
+  bodyRules?: readonly BodyAlternative[] | null;
 }
 
 /** The value of the request's first field of `kind`, or `""`. */
@@ -124,12 +124,14 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
   // recorded in the access log (for `learn`) when the body is read anyway or
   // in audit mode.
   const bodyKind = Object.hasOwn(BODY_KINDS, operation) ? BODY_KINDS[operation] : null;
-  const checksRules = input.bodyRules !== null && bodyKind !== null;
+  const bodyRules = input.bodyRules ?? null;
+  const checksRules = bodyRules !== null && bodyKind !== null;
   // Audit mode records what it can without changing what passes: a body it
   // would read only for the log is read only when its length is known and allowed.
   const recordsOnly = bodyKind !== null && audit && !checksRules && needs !== "body";
-  const fits = !head.chunked && head.contentLength <= admission.maxBodyBytes;
-  const records = bodyKind !== null && (checksRules || needs === "body" || (recordsOnly && fits));
+  const records = bodyKind !== null &&
+    (checksRules || needs === "body" ||
+      (recordsOnly && !head.chunked && head.contentLength <= admission.maxBodyBytes));
   if (needs === "none" && label === null && !checksBody && !records) {
     return { kind: "forward", body: null, notes };
   }
@@ -175,7 +177,7 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
   }
   if (checksRules && facts !== null) {
     const failures: string[] = [];
-    const allowed = input.bodyRules!.some((alternative) => {
+    const allowed = bodyRules!.some((alternative) => {
       const why = alternative.body === null ? null : alternative.body.check(facts!);
       if (why !== null) failures.push(`${alternative.rule} does not allow its body: ${why}`);
       return why === null;
