@@ -55,7 +55,7 @@ function loadOptions(config: Config) {
 }
 
 /** `explain`: prints the decision; exits 0 when the request would pass, 1 when not. */
-function explain(config: Config, policy: Policy, options: CommandOptions): never {
+async function explain(config: Config, policy: Policy, options: CommandOptions): Promise<never> {
   const [method, target] = options.args;
   const address = options.client ?? "127.0.0.1";
   const parsedAddress = parseAddress(address);
@@ -84,6 +84,11 @@ function explain(config: Config, policy: Policy, options: CommandOptions): never
     },
     method.toUpperCase(),
     target,
+    options.body === undefined ? undefined : {
+      text: options.body,
+      // Body readers are admission's: loaded for --body only, as the proxy loads them.
+      read: (await import("./lib/policy/body_fields.ts")).readBodyFacts,
+    },
   );
   console.log(lines.join("\n"));
   Deno.exit(allowed ? 0 : 1);
@@ -142,7 +147,7 @@ async function main(): Promise<void> {
     console.log(describePolicy(policy).join("\n"));
     return;
   }
-  if (command === "explain") explain(config, policy, options);
+  if (command === "explain") await explain(config, policy, options);
 
   const missing = missingPermissions(config);
   if (missing.length > 0) {

@@ -90,6 +90,22 @@ export const GROUPS = {
       "tests/unit/policy/policy_loader_test.ts",
       "tests/unit/policy/decide_mutation_test.ts",
       "tests/unit/policy/presets_test.ts", // a preset's rules in messages
+      "tests/unit/policy/body_rules_test.ts",
+    ],
+  },
+  // Rules on bodies: reading a body as the engine does, argv and image patterns.
+  body_rules: {
+    mutate: [
+      "lib/policy/body_constraint.ts",
+      "lib/policy/body_fields.ts",
+      "lib/policy/body_kinds.ts",
+      "lib/policy/argv_pattern.ts",
+      "lib/policy/image_reference.ts",
+    ],
+    tests: [
+      "tests/unit/policy/body_constraint_test.ts",
+      "tests/unit/policy/body_rules_test.ts",
+      "tests/unit/policy/body_rules_mutation_test.ts",
     ],
   },
   policy_file: {
@@ -105,6 +121,7 @@ export const GROUPS = {
       "tests/unit/policy/policy_loader_test.ts",
       "tests/unit/policy/policy_loader_mutation_test.ts",
       "tests/unit/policy/presets_test.ts",
+      "tests/unit/policy/body_rules_test.ts",
     ],
   },
   commands: {
@@ -112,6 +129,8 @@ export const GROUPS = {
     tests: [
       "tests/unit/policy/learn_mutation_test.ts",
       "tests/unit/policy/explain_mutation_test.ts",
+      "tests/unit/policy/body_rules_test.ts",
+      "tests/unit/policy/body_rules_mutation_test.ts",
     ],
   },
   routes: {

@@ -124,7 +124,68 @@ export function policySchema(): Schema {
                   },
                 },
               },
+              body: { $ref: "#/$defs/body" },
             },
+          },
+        ],
+      },
+      body: {
+        type: "object",
+        description: "What the request body may ask for (ContainerExec, ContainerCreate, " +
+          "ServiceCreate, ServiceUpdate, libpod's exec and create), read as the engine reads it",
+        additionalProperties: false,
+        minProperties: 1,
+        properties: {
+          Cmd: { $ref: "#/$defs/argvPatterns" },
+          Entrypoint: { $ref: "#/$defs/argvPatterns" },
+          Image: {
+            description: "Image patterns, normalized as the engine does (postgres:16* is " +
+              "docker.io/library/postgres:16*; no tag is :latest)",
+            oneOf: [
+              { type: "string", minLength: 1 },
+              { type: "array", items: { type: "string", minLength: 1 }, minItems: 1 },
+            ],
+          },
+          User: { $ref: "#/$defs/textsOrNull" },
+          WorkingDir: { $ref: "#/$defs/textsOrNull" },
+          Privileged: { type: "boolean" },
+          Tty: { type: "boolean" },
+          Env: {
+            description: "The variable names allowed (globs); null: none",
+            oneOf: [
+              { type: "null" },
+              { type: "array", items: { type: "string", minLength: 1 } },
+            ],
+          },
+          Labels: {
+            type: "object",
+            description: "Labels the body must carry (a glob), or must not (null)",
+            additionalProperties: { type: ["string", "null"] },
+            minProperties: 1,
+          },
+        },
+      },
+      argvPatterns: {
+        description: "Command lines allowed: a list of argv patterns, one glob per argument " +
+          "(** last: any further arguments); null in the list: the field may be absent",
+        oneOf: [
+          { type: "null" },
+          {
+            type: "array",
+            minItems: 1,
+            items: { oneOf: [{ type: "null" }, { type: "array", items: { type: "string" } }] },
+          },
+        ],
+      },
+      textsOrNull: {
+        description: "A text or glob, null (absent), or a list of them",
+        oneOf: [
+          { type: "null" },
+          { type: "string", minLength: 1 },
+          {
+            type: "array",
+            minItems: 1,
+            items: { oneOf: [{ type: "null" }, { type: "string", minLength: 1 }] },
           },
         ],
       },

@@ -53,7 +53,7 @@ export const CONFIG_FIELDS = [
 ];
 
 /** Fields of the wrapper itself, and harmless keys real clients add. */
-const WRAPPER_FIELDS = [
+export const WRAPPER_FIELDS = [
   "HostConfig",
   "NetworkingConfig",
   // 20.10's wrapper: copied into HostConfig.CpusetCpus.
@@ -151,7 +151,7 @@ export function checkContainerUpdate(settings: AdmissionSettings, body: GoJsonVa
   checkResources(settings, update);
 }
 
-const EXEC_CONFIG = [
+export const EXEC_CONFIG = [
   "User",
   "Privileged",
   "Tty",

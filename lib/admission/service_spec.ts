@@ -19,7 +19,7 @@ import type { GoJsonValue } from "./go_json.ts";
 import { forbid, quote } from "./refusal.ts";
 import { checkCapabilities, checkLogDriver, checkSysctls } from "./security_checks.ts";
 
-const SERVICE_SPEC = [
+export const SERVICE_SPEC = [
   "Name",
   "Labels",
   "TaskTemplate",
@@ -29,7 +29,7 @@ const SERVICE_SPEC = [
   "Networks",
   "EndpointSpec",
 ];
-const TASK_SPEC = [
+export const TASK_SPEC = [
   "ContainerSpec",
   "PluginSpec",
   "NetworkAttachmentSpec",
@@ -41,7 +41,7 @@ const TASK_SPEC = [
   "ForceUpdate",
   "Runtime",
 ];
-const CONTAINER_SPEC = [
+export const CONTAINER_SPEC = [
   "Image",
   "Labels",
   "Command",

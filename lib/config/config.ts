@@ -87,6 +87,8 @@ export interface CommandOptions {
   listener?: string;
   /** `explain --container name[,label=value...]`: the client's container. */
   container?: string;
+  /** `explain --body`: the request's body (JSON), for rules on bodies. */
+  body?: string;
   /** `learn --policy-out`: where to write the learned policy (standard output when absent). */
   policyOut?: string;
   /** `healthcheck --ready`: ask for readiness (the engine answers) rather than health. */
@@ -180,6 +182,7 @@ const FLAG_SPEC = {
     "client",
     "listener",
     "container",
+    "body",
     "policy-out",
   ],
   booleans: ["help", "version", "ready"],
@@ -205,6 +208,7 @@ Commands:
       --client <addr>      the client's address (default 127.0.0.1)
       --listener <addr>    the listener it connects to (default: the first of LISTEN)
       --container <spec>   its container: name[,label=value,...]
+      --body <json>        its body, for rules on bodies: '{"Cmd":["nginx","-s","reload"]}'
   learn                    read the proxy's JSON access log (LOG_FORMAT=json) on
                            standard input and print the smallest policy that allows
                            exactly what it shows, per client
@@ -288,6 +292,7 @@ export function parseCommandLine(
     client: text("client"),
     listener: text("listener"),
     container: text("container"),
+    body: text("body"),
     policyOut: text("policy-out"),
   };
   if (values.ready === true) options.ready = true;

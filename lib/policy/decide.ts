@@ -20,6 +20,7 @@ import type { QueryConstraint } from "./query_constraint.ts";
 import { foldedValues, isQueryError, parseQuery, type QueryParams } from "./query_params.ts";
 import { describeRule } from "./describe_rule.ts";
 import type { TargetSelector } from "./rule.ts";
+import type { BodyConstraint } from "./body_constraint.ts";
 import { evaluatePolicy, explainDenial } from "./switches.ts";
 
 export interface DecisionRequest {
@@ -45,10 +46,26 @@ export interface Decision {
   readonly reason: string;
   /** Alternatives for the target container's labels; `null` when there is no such check. */
   readonly targets: readonly TargetSelector[] | null;
+  /**
+   * The rules that allow the request only with some bodies: it passes when
+   * one of them (whose target, one of `targets`, the container matched) allows
+   * its body. `null`: the body decides nothing.
+   */
+  readonly bodies: readonly BodyAlternative[] | null;
   /** The tunnel it may open carries nothing from the client (`stdin` constrained off). */
   readonly oneWay: boolean;
   /** The decision read the query: its parameters must not also come from a form body. */
   readonly readsQuery: boolean;
+}
+
+/** A rule that allows the request on some targets, or with some bodies. */
+export interface BodyAlternative {
+  /** The rule, for messages. */
+  readonly rule: string;
+  /** One of the decision's `targets`, or `null` when it has none. */
+  readonly target: TargetSelector | null;
+  /** `null`: any body. */
+  readonly body: BodyConstraint | null;
 }
 
 function refused(
@@ -64,6 +81,7 @@ function refused(
     operation,
     reason,
     targets: null,
+    bodies: null,
     oneWay: false,
     readsQuery,
   };
@@ -109,7 +127,11 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
   let params: QueryParams | null = null;
   let readsQuery = false;
   const failures: string[] = [];
-  const targets: TargetSelector[] = [];
+  const conditional: {
+    rule: string;
+    target: TargetSelector | null;
+    body: BodyConstraint | null;
+  }[] = [];
   let oneWay = true;
   let covered = false;
   if (allowedBy === null) {
@@ -131,26 +153,36 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
           continue;
         }
       }
-      if (rule.target !== null) {
-        targets.push(rule.target);
+      if (rule.target !== null || rule.body !== null) {
+        conditional.push({ rule: describeRule(rule), target: rule.target, body: rule.body });
         oneWay &&= rule.oneWay;
         continue;
       }
       allowedBy = describeRule(rule);
       oneWay &&= rule.oneWay;
-      targets.length = 0;
+      conditional.length = 0;
       break;
     }
   }
 
-  if (allowedBy !== null || targets.length > 0) {
+  if (allowedBy !== null || conditional.length > 0) {
+    const onBodies = conditional.some((alternative) => alternative.body !== null);
+    const onTargets = conditional.some((alternative) => alternative.target !== null);
+    // A rule on bodies alone stands for any container, as an alternative of its own.
+    const alternatives: BodyAlternative[] = conditional.map((alternative) => ({
+      ...alternative,
+      target: onTargets ? alternative.target ?? { labels: [], text: "any labels" } : null,
+    }));
     return {
       forward: true,
       denied: false,
       status: 403,
       operation,
-      reason: allowedBy ?? "by rules on the target's labels",
-      targets: allowedBy === null ? targets : null,
+      reason: allowedBy ?? (onBodies ? "by rules on the body" : "by rules on the target's labels"),
+      targets: allowedBy === null && onTargets
+        ? alternatives.map((alternative) => alternative.target!)
+        : null,
+      bodies: allowedBy === null && onBodies ? alternatives : null,
       oneWay: !bySwitches && oneWay,
       readsQuery,
     };
@@ -178,6 +210,7 @@ export function decide(profile: Profile, request: DecisionRequest): Decision {
     operation,
     reason,
     targets: null,
+    bodies: null,
     oneWay: false,
     readsQuery,
   };

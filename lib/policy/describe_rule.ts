@@ -13,6 +13,7 @@ export function describeRule(rule: Rule): string {
   const conditions = [
     ...rule.query.map((constraint) => constraint.text),
     ...(rule.target ? [`on containers with ${rule.target.text}`] : []),
+    ...(rule.body ? [`with body ${rule.body.text}`] : []),
   ];
   const where = rule.preset !== undefined
     ? `, preset ${rule.preset}`

@@ -5,7 +5,12 @@
 import { isTargetError, parseRequestTarget } from "../http/request_target.ts";
 import type { RouteMatcher } from "../routes/route_matcher.ts";
 import { isScoped, type Scope } from "./scope.ts";
-import { decide } from "./decide.ts";
+import { type BodyAlternative, decide } from "./decide.ts";
+import type { BodyError, BodyFacts } from "./body_fields.ts";
+import { BODY_KINDS, type BodyKind } from "./body_kinds.ts";
+
+/** `readBodyFacts` (`body_fields.ts`), which the caller loads only for `explain --body`. */
+export type BodyReader = (kind: BodyKind, body: Uint8Array) => BodyFacts;
 import { describeRule } from "./describe_rule.ts";
 import { FLAG_NAMES, flagDefault } from "./flags.ts";
 import { formatLabelMatcher } from "./labels.ts";
@@ -93,8 +98,49 @@ export function describePolicy(policy: Policy): string[] {
       : `policy: ${policy.file}, ${policy.profiles.length} profile(s), first match wins`,
   ];
   for (const profile of policy.profiles) lines.push(...describeProfile(profile));
-  if (policy.file !== null) lines.push("any other client: nothing is allowed");
+  if (policy.file !== null) {
+    lines.push(
+      policy.fallback.mode === "audit"
+        ? "any other client: nothing is allowed (audit mode forwards it, logged as would-deny)"
+        : "any other client: nothing is allowed",
+    );
+  }
   return lines;
+}
+
+/**
+ * The rules on bodies a decision leaves, in lines, and with `body` (JSON) why
+ * each allows it or not; `allowed` is `null` when no body was given.
+ */
+function explainBodies(
+  alternatives: readonly BodyAlternative[],
+  operation: string,
+  body: { text: string; read: BodyReader } | undefined,
+): { allowed: boolean | null; lines: string[] } {
+  const lines = alternatives.map((alternative) => `  body rule:  ${alternative.rule}`);
+  if (body === undefined) {
+    lines.push("  body:       give --body '{...}' to see whether a body passes");
+    return { allowed: null, lines };
+  }
+  let facts: BodyFacts;
+  try {
+    facts = body.read(BODY_KINDS[operation], new TextEncoder().encode(body.text));
+  } catch (error) {
+    if (!(error instanceof Error) || error.name !== "BodyError") throw error;
+    lines.push(`  body:       refused (${(error as BodyError).status}): ${error.message}`);
+    return { allowed: false, lines };
+  }
+  let allowed = false;
+  for (const alternative of alternatives) {
+    const why = alternative.body === null ? null : alternative.body.check(facts);
+    lines.push(
+      why === null
+        ? `  body:       ${alternative.rule} allows it`
+        : `  body:       ${alternative.rule} does not allow it: ${why}`,
+    );
+    allowed ||= why === null;
+  }
+  return { allowed, lines };
 }
 
 /** The decision on `method target` for `client`, in lines; and whether it is allowed. */
@@ -104,6 +150,7 @@ export function explainRequest(
   client: Client,
   method: string,
   rawTarget: string,
+  body?: { text: string; read: BodyReader },
 ): { allowed: boolean; lines: string[] } {
   const lines = [`${method} ${rawTarget}`];
   const target = parseRequestTarget(rawTarget);
@@ -151,13 +198,26 @@ export function explainRequest(
     );
     return { allowed: decision.forward, lines };
   }
-  lines.push(
-    decision.targets === null
-      ? `  decision:   allowed by ${decision.reason}`
-      : `  decision:   allowed only on containers with ${
-        decision.targets.map((selector) => selector.text).join(", or ")
-      }`,
-  );
+  if (decision.bodies !== null) {
+    const bodies = explainBodies(decision.bodies, decision.operation!, body);
+    lines.push(
+      bodies.allowed === null
+        ? "  decision:   allowed only with a body one of these rules allows"
+        : bodies.allowed
+        ? "  decision:   allowed with this body"
+        : "  decision:   denied (403): no rule allows this body",
+      ...bodies.lines,
+    );
+    if (bodies.allowed === false) return { allowed: false, lines };
+  } else {
+    lines.push(
+      decision.targets === null
+        ? `  decision:   allowed by ${decision.reason}`
+        : `  decision:   allowed only on containers with ${
+          decision.targets.map((selector) => selector.text).join(", or ")
+        }`,
+    );
+  }
   if (decision.oneWay) lines.push("  tunnel:     nothing the client sends reaches the engine");
   return { allowed: true, lines };
 }

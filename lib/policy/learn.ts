@@ -9,9 +9,17 @@
  * where the log shows them: a boolean parameter it never set is constrained
  * off (`follow: false`), a text parameter it always gave with a few values is
  * constrained to those (`signal: [SIGHUP]`). A comment counts the requests.
+ *
+ * Bodies, from the fields the access log records of them (`cmd`, `image`,
+ * `user`, `privileged`; never environment values): an exec becomes a body
+ * constraint on the commands it ran, as seen (`Cmd: [[nginx, -s, reload]]`),
+ * its users and `Privileged: false`; a create or service the images it used.
+ * Nothing is generalized: an argument that changes (a date, an ID) makes
+ * one pattern per value seen, for a person to widen with a glob.
  */
 import type { RouteSpec } from "../routes/route.ts";
 import { goBoolean, isQueryError, parseQuery } from "./query_params.ts";
+import { BODY_KINDS } from "./body_kinds.ts";
 
 interface LogRecord {
   msg?: string;
@@ -22,12 +30,19 @@ interface LogRecord {
   path?: string;
   operation?: string;
   decision?: string;
+  /** What an exec or create asked to run (JSON text of an argv), when its body was read. */
+  cmd?: string;
+  image?: string;
+  user?: string;
+  privileged?: boolean;
 }
 
 interface Usage {
   count: number;
   /** Each request's query. */
   queries: ReadonlyMap<string, readonly string[]>[];
+  /** Each request's record, for what it says of the body. */
+  records: LogRecord[];
 }
 
 interface Learned {
@@ -84,6 +99,49 @@ function constraints(route: RouteSpec | undefined, usage: Usage): string[] {
   return lines;
 }
 
+const MAX_BODY_VALUES = 20;
+
+function argvOf(text: string | undefined): string[] | null {
+  if (text === undefined) return null;
+  try {
+    const argv = JSON.parse(text);
+    return Array.isArray(argv) && argv.every((arg) => typeof arg === "string") ? argv : null;
+  } catch {
+    return null;
+  }
+}
+
+/** The body constraints a set of requests shows, as YAML lines; `[]` when the log cannot say. */
+function bodyConstraints(operation: string, usage: Usage): string[] {
+  const kind = Object.hasOwn(BODY_KINDS, operation) ? BODY_KINDS[operation] : undefined;
+  if (kind === undefined) return [];
+  const distinct = <T>(values: T[]) => [...new Map(values.map((v) => [JSON.stringify(v), v]))];
+  const users = distinct(usage.records.map((record) => record.user ?? null)).map(([text]) => text)
+    .sort();
+  const lines: string[] = [];
+  if (kind === "exec") {
+    const argvs = usage.records.map((record) => argvOf(record.cmd));
+    if (argvs.some((argv) => argv === null)) return [];
+    const seen = distinct(argvs as string[][]).map(([, argv]) =>
+      `[${argv.map((arg) => JSON.stringify(arg)).join(", ")}]`
+    ).sort();
+    if (seen.length > MAX_BODY_VALUES) return [];
+    lines.push(`Cmd: [${seen.join(", ")}] # as seen`);
+    lines.push(`User: [${users.join(", ")}]`);
+    if (usage.records.every((record) => record.privileged !== true)) {
+      lines.push("Privileged: false");
+    }
+    return lines;
+  }
+  if (usage.records.some((record) => record.image === undefined)) return [];
+  const images = distinct(usage.records.map((record) => record.image!)).map(([text]) => text)
+    .sort();
+  if (images.length > MAX_BODY_VALUES) return [];
+  lines.push(`Image: [${images.join(", ")}] # as sent`);
+  if (kind !== "service") lines.push(`User: [${users.join(", ")}]`);
+  return lines;
+}
+
 /** Learns a policy from the lines of a JSON access log. */
 export function learnPolicy(
   lines: Iterable<string>,
@@ -133,9 +191,11 @@ export function learnPolicy(
     const query = parseQuery(
       record.path!.includes("?") ? record.path!.slice(record.path!.indexOf("?")) : "",
     );
-    const usage = learned.operations.get(record.operation!) ?? { count: 0, queries: [] };
+    const usage = learned.operations.get(record.operation!) ??
+      { count: 0, queries: [], records: [] };
     usage.count++;
     usage.queries.push(isQueryError(query) ? new Map() : query);
+    usage.records.push(record);
     learned.operations.set(record.operation!, usage);
   }
 
@@ -161,13 +221,15 @@ export function learnPolicy(
       const [operation, usage] of [...learned.operations].sort(([a], [b]) => a.localeCompare(b))
     ) {
       const query = constraints(byOperation.get(operation), usage);
+      const body = bodyConstraints(operation, usage);
       const count = `# ${usage.count} request${usage.count === 1 ? "" : "s"}`;
-      if (query.length === 0) {
+      if (query.length === 0 && body.length === 0) {
         out.push(`      - ${operation} ${count}`);
-      } else {
-        out.push(`      - allow: ${operation} ${count}`, "        query:");
-        out.push(...query.map((line) => `          ${line}`));
+        continue;
       }
+      out.push(`      - allow: ${operation} ${count}`);
+      if (query.length > 0) out.push("        query:", ...query.map((line) => `          ${line}`));
+      if (body.length > 0) out.push("        body:", ...body.map((line) => `          ${line}`));
     }
   }
   if (clients.size === 0) out[out.length - 1] = "profiles: []";

@@ -59,7 +59,7 @@ const TOP_KEYS = ["version", "mode", "profiles"];
 const PROFILE_KEYS = ["name", "app", "preset", "match", "mode", "rules"];
 const MATCH_KEYS = ["listener", "source", "container"];
 const CONTAINER_KEYS = ["name", "labels"];
-const RULE_KEYS = ["allow", "query", "target"];
+const RULE_KEYS = ["allow", "query", "target", "body"];
 const PROFILE_NAME = /^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$/;
 
 function fail(line: number, message: string): never {
@@ -195,6 +195,12 @@ function parseRuleNode(node: DocNode, routes: readonly RouteSpec[], index: numbe
           query[param.key] = value as boolean | null | string | string[];
         }
         spec.query = query;
+      } else if (entry.key === "body") {
+        if (entry.value.kind !== "map") {
+          fail(entry.line, "body must be a map of fields, such as { Cmd: [[nginx, -s, reload]] }");
+        }
+        for (const field of entry.value.entries) lines[`body.${field.key}`] = field.line;
+        spec.body = plainValue(entry.value) as Record<string, unknown>;
       } else if (entry.key === "target") {
         const labels = entriesOf(entry.value, "Target", ["labels"]);
         const map = labels[0]?.value;
@@ -322,14 +328,18 @@ export function shadows(earlier: ClientMatch | null, later: ClientMatch | null):
   return true;
 }
 
-/** The profile a client no profile matches gets: it allows nothing. */
-export function fallbackProfile(file: string): Profile {
+/**
+ * The profile a client no profile matches gets: it allows nothing. In audit
+ * mode (`MODE=audit`, or the file's `mode: audit`) it audits, so that a new
+ * app can be learned while the file is in use.
+ */
+export function fallbackProfile(file: string, mode: Mode = "enforce"): Profile {
   return {
     name: "",
     file,
     line: null,
     match: null,
-    mode: "enforce",
+    mode,
     switches: null,
     rules: [],
     admission: parseProfileSettings({}, true).admission,
@@ -379,7 +389,7 @@ export function parsePolicy(
     return {
       file,
       profiles,
-      fallback: fallbackProfile(file),
+      fallback: fallbackProfile(file, options.forceAudit ? "audit" : defaultMode),
       usesContainers: profiles.some((profile) =>
         profile.match !== null &&
         (profile.match.containerNames !== null || profile.match.containerLabels !== null)

@@ -17,12 +17,21 @@ import {
 } from "./query_constraint.ts";
 import { formatLabelMatcher, type LabelMatcher, parseLabelMatcher } from "./labels.ts";
 import { closest, nearest } from "../suggest.ts";
+import {
+  type BodyConstraint,
+  BodyConstraintError,
+  type BodySpec,
+  compileBodyConstraint,
+} from "./body_constraint.ts";
+import { BODY_KINDS } from "./body_kinds.ts";
 
 export interface RuleSpec {
   allow: string;
   query?: Readonly<Record<string, ConstraintSpec>>;
   /** Labels the target container must carry: `{ autoheal: "true" }`. */
   target?: { labels: Readonly<Record<string, string | null>> };
+  /** What the request body may ask for: `{ Cmd: [[nginx, -s, reload]] }`. */
+  body?: BodySpec;
 }
 
 /** Labels a rule's target container must all carry. */
@@ -41,6 +50,8 @@ export interface Rule {
   readonly routes: ReadonlySet<number>;
   readonly query: readonly QueryConstraint[];
   readonly target: TargetSelector | null;
+  /** What the body may ask for; the body is read and checked before forwarding. */
+  readonly body: BodyConstraint | null;
   /** `stdin` is constrained off: a tunnel it allows carries nothing from the client. */
   readonly oneWay: boolean;
   /** The preset it comes from (`preset: traefik`), when it is not the profile's own. */
@@ -153,6 +164,22 @@ export function compileRule(
     if (labels.length === 0) throw new RuleError("target.labels is empty", "target");
     target = { labels, text: `labels ${labels.map(formatLabelMatcher).join(", ")}` };
   }
+  let body: BodyConstraint | null = null;
+  if (spec.body !== undefined) {
+    const operations = covered.map((i) => routes[i].operation);
+    try {
+      body = compileBodyConstraint(
+        spec.body,
+        operations,
+        operations.map((operation) =>
+          Object.hasOwn(BODY_KINDS, operation) ? BODY_KINDS[operation] : undefined
+        ),
+      );
+    } catch (error) {
+      if (!(error instanceof BodyConstraintError)) throw error;
+      throw new RuleError(error.message, error.field === null ? "body" : `body.${error.field}`);
+    }
+  }
   return {
     index,
     text: spec.allow.trim(),
@@ -160,6 +187,7 @@ export function compileRule(
     routes: new Set(covered),
     query,
     target,
+    body,
     oneWay: query.some((constraint) => constraint.name === "stdin" && constraint.forcesFalse),
   };
 }

@@ -5,6 +5,7 @@
  */
 import type { Logger, LogLevel } from "../log/log.ts";
 import type { Profile } from "../policy/profile.ts";
+import type { BodyFacts } from "../policy/body_fields.ts";
 
 /** How a stage asks for the access line of the request in flight. */
 export type LogRequest = (
@@ -31,6 +32,24 @@ export interface AccessRecord {
   bytes: number;
   ms: number;
   reason: string | undefined;
+  /** What an exec or create asked to run, when its body was read. */
+  body?: BodyFacts | null;
+}
+
+/**
+ * What `learn` needs of a body: the command, image and user — never the
+ * environment's values nor labels (they may hold secrets).
+ */
+function bodyFields(facts: BodyFacts | null | undefined): Record<string, string | boolean> {
+  if (facts === null || facts === undefined) return {};
+  const fields: Record<string, string | boolean> = {};
+  // Argument lists as JSON text: the log's fields are flat.
+  if (facts.cmd !== null) fields.cmd = JSON.stringify(facts.cmd);
+  if (facts.entrypoint !== null) fields.entrypoint = JSON.stringify(facts.entrypoint);
+  if (facts.image !== null) fields.image = facts.image;
+  if (facts.user !== null) fields.user = facts.user;
+  if (facts.privileged) fields.privileged = true;
+  return fields;
 }
 
 /** Writes `record` at `level`, when the logger logs that level. */
@@ -55,6 +74,7 @@ export function writeAccessLine(logger: Logger, level: LogLevel, record: AccessR
       bytes: record.bytes,
       ms: record.ms,
       reason: reason || undefined,
+      ...bodyFields(record.body),
     });
     return;
   }

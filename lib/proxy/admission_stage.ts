@@ -26,10 +26,12 @@ import { containerVisible } from "../policy/scope.ts";
 import type { ScopePlan } from "../scoping/scope_plan.ts";
 import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import { notFound } from "./scope_stage.ts";
+import type { BodyAlternative } from "../policy/decide.ts";
+import { BODY_KINDS, BodyError, type BodyFacts, readBodyFacts } from "../policy/body_fields.ts";
 
 export type AdmissionOutcome =
   /** Forward `body` (`null`: the body streams as it comes); `notes` are audit mode's would-denies. */
-  | { kind: "forward"; body: Uint8Array | null; notes: string[] }
+  | { kind: "forward"; body: Uint8Array | null; notes: string[]; facts?: BodyFacts | null }
   /** Refuse: `message` overrides the usual wording when given. */
   | { kind: "deny"; status: number; reason: string; message?: string }
   /** Malformed (framing, size): answered and closed. */
@@ -46,6 +48,8 @@ export interface AdmissionInput {
   operation: string;
   plan: ScopePlan | null;
   scopes: () => ScopeResolver;
+  /** The rules that allow the request only with some bodies (`Decision.bodies`); none: `null`. */
+  bodyRules?: readonly BodyAlternative[] | null;
 }
 
 /** The value of the request's first field of `kind`, or `""`. */
@@ -93,7 +97,8 @@ async function hostNetworkTarget(
 /**
  * Whether `admitRequest` has anything to read or decide for `operation`; when
  * not, it forwards the body as it streams, and the pipeline need not call it
- * (most requests: `/_ping`, lists, inspects).
+ * (most requests: `/_ping`, lists, inspects). Rules on bodies are the
+ * decision's (`Decision.bodies`): the pipeline calls it for them too.
  */
 export function admissionReads(
   operation: string,
@@ -102,7 +107,8 @@ export function admissionReads(
 ): boolean {
   return admissionNeeds(operation, profile.admission) !== "none" ||
     (plan?.label === "body" && (OWNER_FIELDS[operation] ?? null) !== null) ||
-    (plan?.bodyContainer ?? false);
+    (plan?.bodyContainer ?? false) ||
+    (profile.mode === "audit" && Object.hasOwn(BODY_KINDS, operation));
 }
 
 /** Reads what must be read and decides; see `AdmissionOutcome`. */
@@ -114,7 +120,19 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
   const needs = admissionNeeds(operation, admission);
   const label = plan?.label === "body" ? OWNER_FIELDS[operation] ?? null : null;
   const checksBody = plan?.bodyContainer ?? false;
-  if (needs === "none" && label === null && !checksBody) {
+  // What an exec or create asks to run: checked by rules on bodies, and
+  // recorded in the access log (for `learn`) when the body is read anyway or
+  // in audit mode.
+  const bodyKind = Object.hasOwn(BODY_KINDS, operation) ? BODY_KINDS[operation] : null;
+  const bodyRules = input.bodyRules ?? null;
+  const checksRules = bodyRules !== null && bodyKind !== null;
+  // Audit mode records what it can without changing what passes: a body it
+  // would read only for the log is read only when its length is known and allowed.
+  const recordsOnly = bodyKind !== null && audit && !checksRules && needs !== "body";
+  const records = bodyKind !== null &&
+    (checksRules || needs === "body" ||
+      (recordsOnly && !head.chunked && head.contentLength <= admission.maxBodyBytes));
+  if (needs === "none" && label === null && !checksBody && !records) {
     return { kind: "forward", body: null, notes };
   }
   // The head's fields are offsets into the client's buffer, which reading the
@@ -122,7 +140,7 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
   const contentType = header(client.buf, head, CONTENT_TYPE).toLowerCase();
   const encoded = hasContentEncoding(client.buf, head);
   let body: Uint8Array | null = null;
-  if (hasBody(head) && (needs === "body" || label !== null || checksBody)) {
+  if (hasBody(head) && (needs === "body" || label !== null || checksBody || records)) {
     input.body.begin(head);
     if (head.expectContinue) await client.write(CONTINUE_100);
     try {
@@ -132,7 +150,7 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
       const message = `Refused by socket-proxy: ${error.message}`;
       return { kind: "refuse", error: new HttpError(error.status, message) };
     }
-    if (needs === "body" && encoded) {
+    if ((needs === "body" || checksRules) && encoded) {
       // The engine reads the bytes as they are; the proxy would check decoded ones.
       return {
         kind: "refuse",
@@ -141,6 +159,34 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
           "A request body the proxy checks may not carry a Content-Encoding",
         ),
       };
+    }
+  }
+
+  // Rules on bodies first: their refusal names the rule and the field.
+  let facts: BodyFacts | null = null;
+  if (records) {
+    try {
+      facts = readBodyFacts(bodyKind!, body);
+    } catch (error) {
+      if (!(error instanceof BodyError)) throw error;
+      if (checksRules && !audit) {
+        return { kind: "deny", status: error.status, reason: error.message };
+      }
+      if (checksRules) notes.push(error.message);
+    }
+  }
+  if (checksRules && facts !== null) {
+    const failures: string[] = [];
+    const allowed = bodyRules!.some((alternative) => {
+      const why = alternative.body === null ? null : alternative.body.check(facts!);
+      if (why !== null) failures.push(`${alternative.rule} does not allow its body: ${why}`);
+      return why === null;
+    });
+    if (!allowed) {
+      const reason = `is not allowed for profile ${JSON.stringify(profile.name)}: ` +
+        failures.join("; ");
+      if (!audit) return { kind: "deny", status: 403, reason };
+      notes.push(reason);
     }
   }
 
@@ -196,5 +242,5 @@ export async function admitRequest(input: AdmissionInput): Promise<AdmissionOutc
       }
     }
   }
-  return { kind: "forward", body, notes };
+  return { kind: "forward", body, notes, facts };
 }

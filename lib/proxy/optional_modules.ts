@@ -35,11 +35,13 @@ export interface OptionalNeeds {
 
 /**
  * Whether requests under `profile` go through the admission stage. When not,
- * the stage has nothing to read or decide (`HOST_ACCESS=1` checks nothing, and
- * only a scope labels or checks bodies): the body streams as it comes.
+ * the stage has nothing to read or decide (`HOST_ACCESS=1` checks nothing,
+ * only a scope labels or checks bodies, and only rules on bodies or audit
+ * mode's record of commands and images read them): the body streams as it comes.
  */
 export function admits(profile: Profile): boolean {
-  return !profile.admission.hostAccess || isScoped(profile.scope);
+  return !profile.admission.hostAccess || isScoped(profile.scope) || profile.mode === "audit" ||
+    profile.rules.some((rule) => rule.body !== null);
 }
 
 /** Whether requests under `profile` go through the scoping stage. */

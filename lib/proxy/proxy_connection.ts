@@ -46,6 +46,7 @@ import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, fieldText, isFormBody } from "./request_facts.ts";
 import { probeEngine, type Readiness, WATCHDOG_DEFAULTS } from "../engine/engine_watchdog.ts";
 import type { Phase, ProxyContext } from "./proxy_context.ts";
+import type { BodyFacts } from "../policy/body_fields.ts";
 
 const CLIENT_BUFFER = 4 * 1024;
 const LINGER_MS = 1000;
@@ -128,6 +129,8 @@ export class ClientConnection {
   #note: string | undefined = undefined;
   /** Why the request head could not be read (`#readHead`'s `MALFORMED`). */
   #headError: HttpError | null = null;
+  /** What the request's body asks to run, for the access log (`learn`). */
+  #facts: BodyFacts | null = null;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -237,6 +240,7 @@ export class ClientConnection {
     this.#operation = null;
     this.#verdict = "allowed";
     this.#note = undefined;
+    this.#facts = null;
 
     // 3. The client's profile: once per connection, again after a reload.
     const routes = ctx.active === this.#active ? this.#routes! : await this.#chooseProfile();
@@ -344,7 +348,8 @@ export class ClientConnection {
     out.reset();
     writeRequestFields(out, client.buf, head, { target: forward, requestLine, upgrade: true });
     const admitted = admits(profile) &&
-        optional.admission.admissionReads(decision.operation!, profile, plan)
+        (decision.bodies !== null ||
+          optional.admission.admissionReads(decision.operation!, profile, plan))
       ? await optional.admission.admitRequest({
         client,
         body: this.#fwd.body,
@@ -354,6 +359,10 @@ export class ClientConnection {
         operation: decision.operation!,
         plan,
         scopes: ctx.scopes,
+        // Rules on bodies whose target (if any) the container carries.
+        bodyRules: decision.bodies?.filter((alternative) =>
+          scoped?.matched === undefined || scoped.matched.includes(alternative.target!)
+        ) ?? null,
       })
       : STREAMED;
     if (admitted.kind === "gone") return false;
@@ -366,6 +375,7 @@ export class ClientConnection {
       return await this.#deny(head, target, status, reason, started, { message });
     }
     for (const note of admitted.notes) this.#wouldDeny(note);
+    this.#facts = admitted.facts ?? null;
     const body = admitted.body;
     writeFraming(
       out,
@@ -618,6 +628,7 @@ export class ClientConnection {
       bytes,
       ms: Math.round((performance.now() - started) * 10) / 10,
       reason,
+      body: this.#facts,
     });
   };
 }

@@ -31,6 +31,8 @@ export interface ScopeResult {
   events: boolean;
   /** Container IDs the client may see (for network inspect answers). */
   visibleIds: Set<string> | null;
+  /** The rules' `targets` the container carries, or `null` when none were checked. */
+  matched?: readonly TargetSelector[];
 }
 
 /** What the engine answers for an object that does not exist. */
@@ -122,10 +124,10 @@ export async function applyScope(
       return answer(404, notFound(kind, name));
     }
     if (kind === "container" && targets !== null) {
-      const ok = targets.some((selector) =>
+      result.matched = targets.filter((selector) =>
         selector.labels.every((matcher) => labelMatches(matcher, found.labels))
       );
-      if (!ok) {
+      if (result.matched.length === 0) {
         return answer(
           403,
           `is allowed for profile ${JSON.stringify(profile.name)} only on containers with ` +

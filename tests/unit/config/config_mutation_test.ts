@@ -325,12 +325,15 @@ Deno.test("parseCommandLine() reads commands, their arguments and options", asyn
       "--listener=unix:/run/sp.sock",
       "--container",
       "app,role=web",
+      "--body",
+      '{"Cmd":["x"]}',
     ], {});
     assert.deepEqual(options, {
       args: ["GET", "/_ping"],
       client: "10.0.0.5",
       listener: "unix:/run/sp.sock",
       container: "app,role=web",
+      body: '{"Cmd":["x"]}',
       policyOut: undefined,
     });
     assert.equal(

@@ -266,6 +266,7 @@ Deno.test("decisions read the query only when a rule constrains it", () => {
     operation: "ContainerLogs",
     reason: 'Malformed escape in query parameter "a=%zz"',
     targets: null,
+    bodies: null,
     oneWay: false,
     readsQuery: true,
   });

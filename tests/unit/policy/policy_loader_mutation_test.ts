@@ -277,7 +277,7 @@ Deno.test("a policy file that cannot be used is refused with the file, the line 
     ],
     [
       "profiles:\n  - name: a\n    rules:\n      - allow: ContainerList\n        when: x\n",
-      '/p.yaml:5: Unknown key "when" in a rule (valid: allow, query, target)',
+      '/p.yaml:5: Unknown key "when" in a rule (valid: allow, query, target, body)',
     ],
     [
       "profiles:\n  - name: a\n    match:\n      source: 10.0.0.1/8\n",
@@ -415,12 +415,15 @@ Deno.test("a loaded policy holds each profile as written", () => {
     file: "/p.yaml",
     line: null,
     match: null,
-    mode: "enforce",
+    mode: "audit", // the file's mode: a client no profile matches is audited too
     switches: null,
     rules: [],
     admission: null,
     scope: UNSCOPED,
   });
+  assert.equal(fallbackProfile("/q.yaml").mode, "enforce");
+  assert.equal(load("profiles: []").fallback.mode, "enforce");
+  assert.equal(load("profiles: []", { ...OPTIONS, forceAudit: true }).fallback.mode, "audit");
   assert.deepEqual(fallback.admission, parseAdmissionSettings({}, { hostAccess: false }));
   assert.deepEqual(fallbackProfile("/q.yaml").file, "/q.yaml");
 });

@@ -190,7 +190,7 @@ Deno.test("a bad policy file stops the proxy with the file, the line and what is
     [
       "unknown rule key",
       "profiles:\n  - name: a\n    rules:\n      - allow: ContainerList\n        when: x\n",
-      /:5: Unknown key "when" in a rule \(valid: allow, query, target\)/,
+      /:5: Unknown key "when" in a rule \(valid: allow, query, target, body\)/,
     ],
     [
       "target on no container",

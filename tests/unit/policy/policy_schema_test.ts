@@ -37,6 +37,17 @@ profiles:
         query: { signal: [SIGHUP], follow: false, tail: null, fromImage: "ghcr.io/*" }
       - allow: ContainerRestart
         target: { labels: { autoheal: "true", any: null } }
+      - allow: ContainerExec
+        target: { labels: { role: db } }
+        body:
+          Cmd: [[pg_dump, "**"], null]
+          User: [postgres, null]
+          Privileged: false
+          Tty: false
+          Env: [PG*]
+          WorkingDir: /backup
+      - allow: ContainerCreate
+        body: { Image: ["ghcr.io/acme/**"], Entrypoint: null, Labels: { job: "*", x: null } }
 `);
   assert.deepEqual(validate(SCHEMA, policy), []);
 });
@@ -65,6 +76,16 @@ Deno.test("the JSON Schema flags what the proxy refuses", async (t) => {
       /rules\/0: oneOf: 0 alternatives fit/,
     ],
     ["an empty match", { profiles: [{ name: "a", match: {} }] }, /too few properties/],
+    [
+      "an unknown body field",
+      { profiles: [{ name: "a", rules: [{ allow: "ContainerExec", body: { Command: [] } }] }] },
+      /rules\/0: oneOf: 0 alternatives fit/,
+    ],
+    [
+      "a Cmd that is one argv",
+      { profiles: [{ name: "a", rules: [{ allow: "ContainerExec", body: { Cmd: ["sh"] } }] }] },
+      /rules\/0: oneOf: 0 alternatives fit/,
+    ],
     ["no name", { profiles: [{ rules: [] }] }, /missing name/],
   ];
   for (const [name, policy, error] of cases) {

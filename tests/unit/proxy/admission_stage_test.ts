@@ -44,6 +44,7 @@ Deno.test("admission is skipped exactly where it would let the body stream unrea
     ["HOST_ACCESS=0, a policy file's default", profileOf({ HOST_ACCESS: "0" })],
     ["HOST_ACCESS=1, the environment's default", profileOf({})],
     ["HOST_ACCESS=1 with OWNER", profileOf({ HOST_ACCESS: "1", OWNER: "ci" })],
+    ["MODE=audit, which records what execs and creates run", profileOf({ MODE: "audit" })],
   ];
   const plans: [string, ScopePlan | null][] = [
     ["no scope plan", null],
@@ -83,4 +84,7 @@ Deno.test("admission is skipped exactly where it would let the body stream unrea
   assert.equal(admissionReads("ContainerCreate", profileOf({ HOST_ACCESS: "0" }), null), true);
   assert.equal(admissionReads("SystemPing", profileOf({ HOST_ACCESS: "0" }), null), false);
   assert.equal(admissionReads("ContainerCreate", profileOf({}), null), false);
+  // Audit mode reads an exec's or create's body for the access log (`learn`).
+  assert.equal(admissionReads("ContainerExec", profileOf({ MODE: "audit" }), null), true);
+  assert.equal(admissionReads("SystemPing", profileOf({ MODE: "audit" }), null), false);
 });

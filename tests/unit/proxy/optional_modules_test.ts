@@ -47,7 +47,11 @@ Deno.test("an env-only configuration needs only what its settings use", async (t
     ["CONTAINER_LABELS", { CONTAINER_LABELS: "a=b" }, { ...NONE, admission: true, scoping: true }],
     ["OWNER", { OWNER: "ci" }, { ...NONE, admission: true, scoping: true }],
     ["SCRUB_ENVS=1", { SCRUB_ENVS: "1" }, { ...NONE, admission: true, scoping: true }],
-    ["MODE=audit (its log names client containers)", { MODE: "audit" }, { ...NONE, clients: true }],
+    [
+      "MODE=audit (its log names client containers, and the commands and images they ask for)",
+      { MODE: "audit" },
+      { ...NONE, admission: true, clients: true },
+    ],
   ];
   for (const [name, env, needs] of cases) {
     await t.step(name, () => assert.deepEqual(optionalNeeds(fromEnv(env)), needs));
