@@ -156,6 +156,22 @@ export const acmeCompanion: Replay = {
       if (variant === "policy") {
         // The exec and the kill only where its labels say, the kill only with SIGHUP.
         assertRefused(await curl.post(`/containers/${otherId}/exec`, data), /ContainerExec/);
+        // In nginx-proxy, only reload_nginx's command: not `nginx -s stop`, in any form.
+        const stop = (cmd: string) =>
+          curl.post(`/containers/${nginxId}/exec`, data.replace(RELOAD_CMD, cmd));
+        assertRefused(await stop('[ "nginx", "-s", "stop" ]'), /ContainerExec/);
+        assertRefused(
+          await stop(RELOAD_CMD.replace("nginx -s reload", "nginx -s stop")),
+          /ContainerExec/,
+        );
+        assertRefused(await stop(RELOAD_CMD.replace(" ]", ', "x" ]')), /ContainerExec/);
+        assertRefused(
+          await curl.post(
+            `/containers/${nginxId}/exec`,
+            data.replace('"Tty":false', '"Tty":false,"Privileged":true'),
+          ),
+          /ContainerExec/,
+        );
         assertRefused(
           await curl.post(`/containers/${otherId}/kill?signal=SIGHUP`),
           /ContainerKill/,
