@@ -6,8 +6,9 @@
  * /proc paths, the host's cgroup namespace and hierarchy, and the host network
  * (loopback only is used). Its data root and socket live in a host temporary
  * directory mounted at the same path inside, so the socket's path is the same
- * on both sides; /tmp is shared the same way so that tests' bind sources exist
- * for the inner engine. Stopped by process id (SIGTERM to the engine, which is
+ * on both sides; /tmp is shared the same way, without the mounts below it
+ * (other engines' layers), so that tests' bind sources exist for the inner
+ * engine. Stopped by process id (SIGTERM to the engine, which is
  * the container's first process), its container removed, mounts unmounted and
  * the directory removed.
  */
@@ -120,8 +121,8 @@ export async function startContainerEngine(
     "--name",
     name,
     ...ENGINE_CONTAINER_FLAGS,
-    "-v",
-    "/tmp:/tmp",
+    "--mount",
+    "type=bind,source=/tmp,target=/tmp,bind-nonrecursive=true",
     "--entrypoint",
     engineCommand(tree, root, socket)[0],
     image,

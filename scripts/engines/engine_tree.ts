@@ -8,15 +8,25 @@
  * The version comes from the suite's own Packages index (`apt-get update` and
  * `apt-cache policy` on a private list directory), so a tree is rebuilt when
  * Debian moves the package on; older trees of the same suite and package are
- * removed then. A tree is complete when its `.complete` file exists.
+ * removed then. A tree is complete when its `.complete` file holds the
+ * debootstrap command that built it (a different command rebuilds it).
  */
-import { run } from "../private_engine.ts";
+import { run, unmountUnder } from "../private_engine.ts";
 
 export const CACHE_ROOT = Deno.env.get("SP_ENGINE_CACHE") ?? "/var/cache/socket-proxy/engines";
 export const MIRROR = "http://deb.debian.org/debian";
 const KEYRING = "/usr/share/keyrings/debian-archive-keyring.gpg";
 
 export type EnginePackage = "docker.io" | "podman";
+
+/**
+ * What else goes into each tree: dockerd runs `ps` for `docker top`. A change
+ * here rebuilds the trees (the list is written to `.complete` and compared).
+ */
+const EXTRA_PACKAGES: Record<EnginePackage, string[]> = {
+  "docker.io": ["procps"],
+  podman: [],
+};
 
 export interface EngineTree {
   suite: string;
@@ -86,13 +96,15 @@ export async function engineTree(
 ): Promise<EngineTree> {
   const path = `${CACHE_ROOT}/${treeName(suite, name, version)}`;
   const tree = { suite, package: name, version, path };
-  if (await exists(`${path}/.complete`)) return tree;
+  const include = [name, ...EXTRA_PACKAGES[name]].join(",");
+  const recipe = `debootstrap --variant=minbase --include=${include} ${suite} ${MIRROR}\n`;
+  if (await Deno.readTextFile(`${path}/.complete`).catch(() => "") === recipe) return tree;
   const started = Date.now();
   log(`engines: building ${suite} ${name} ${version} in ${path}`);
-  await Deno.remove(path, { recursive: true }).catch(() => {});
+  await removeTree(path);
   await Deno.mkdir(CACHE_ROOT, { recursive: true });
   const debootstrap = await new Deno.Command("debootstrap", {
-    args: ["--variant=minbase", `--include=${name}`, suite, path, MIRROR],
+    args: ["--variant=minbase", `--include=${include}`, suite, path, MIRROR],
     stdout: "piped",
     stderr: "piped",
   }).output();
@@ -108,7 +120,7 @@ export async function engineTree(
     throw new Error(`debootstrap installed ${name} ${installed} in ${path}, not ${version}`);
   }
   await run("sh", ["-c", `rm -rf '${path}'/var/cache/apt/archives/*.deb`]);
-  await Deno.writeTextFile(`${path}/.complete`, `${new Date().toISOString()}\n`);
+  await Deno.writeTextFile(`${path}/.complete`, recipe);
   log(
     `engines: built ${suite} ${name} ${version} in ${Math.round((Date.now() - started) / 1000)}s`,
   );
@@ -134,16 +146,21 @@ async function removeOlderTrees(tree: EngineTree): Promise<void> {
   const keep = treeName(tree.suite, tree.package, tree.version);
   for await (const entry of Deno.readDir(CACHE_ROOT)) {
     if (entry.isDirectory && entry.name.startsWith(prefix) && entry.name !== keep) {
-      await Deno.remove(`${CACHE_ROOT}/${entry.name}`, { recursive: true }).catch(() => {});
+      await removeTree(`${CACHE_ROOT}/${entry.name}`);
     }
   }
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await Deno.stat(path);
-    return true;
-  } catch {
-    return false;
-  }
+/**
+ * Removes a tree, unmounting first what an interrupted debootstrap left
+ * mounted in it (its /proc, /sys, /dev): never recurse into the host's.
+ */
+async function removeTree(path: string): Promise<void> {
+  await unmountUnder(path);
+  const left = (await Deno.readTextFile("/proc/self/mountinfo")).split("\n")
+    .some((line) => line.split(" ")[4]?.startsWith(path + "/"));
+  if (left) throw new Error(`${path} still has mounts below it; not removing it`);
+  await Deno.remove(path, { recursive: true }).catch((error) => {
+    if (!(error instanceof Deno.errors.NotFound)) throw error;
+  });
 }
