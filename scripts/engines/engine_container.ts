@@ -6,9 +6,8 @@
  * /proc paths, the host's cgroup namespace and hierarchy, and the host network
  * (loopback only is used). Its data root and socket live in a host temporary
  * directory mounted at the same path inside, so the socket's path is the same
- * on both sides; /tmp is shared the same way, without the mounts below it
- * (other engines' layers), so that tests' bind sources exist for the inner
- * engine. Stopped by process id (SIGTERM to the engine, which is
+ * on both sides; /tmp and /srv are shared the same way (SHARED_DIRS) so that
+ * tests' bind sources exist for the inner engine. Stopped by process id (SIGTERM to the engine, which is
  * the container's first process), its container removed, mounts unmounted and
  * the directory removed.
  */
@@ -44,6 +43,23 @@ export const ENGINE_CONTAINER_FLAGS = [
   "--network",
   "host",
 ];
+
+/**
+ * Host directories the engines see at the same path, without the mounts below
+ * them (other engines' layers): the tests' temporary directories and the bind
+ * sources the admission corpus names (/srv/...).
+ */
+const SHARED_DIRS = ["/tmp", "/srv"];
+
+/** Whether this machine mounts cgroup v1 controllers with a v2 hierarchy beside them. */
+function hybridCgroups(): boolean {
+  try {
+    return Deno.statSync("/sys/fs/cgroup/unified").isDirectory &&
+      Deno.statSync("/sys/fs/cgroup/memory").isDirectory;
+  } catch {
+    return false;
+  }
+}
 
 /** The image a tree is imported as in `host`: one import per tree and engine. */
 export function treeImage(tree: EngineTree): string {
@@ -110,6 +126,7 @@ export async function startContainerEngine(
   tree: EngineTree,
 ): Promise<ContainerEngine> {
   const image = await importTree(host, tree);
+  for (const dir of SHARED_DIRS) await Deno.mkdir(dir, { recursive: true });
   const kind = tree.package === "docker.io" ? "dockerd" : "podman";
   const label = `${kind} ${tree.version.replace(/[+~].*$/, "")}`;
   const root = await Deno.makeTempDir({ dir: "/tmp", prefix: `spx-${kind}-` });
@@ -121,8 +138,13 @@ export async function startContainerEngine(
     "--name",
     name,
     ...ENGINE_CONTAINER_FLAGS,
-    "--mount",
-    "type=bind,source=/tmp,target=/tmp,bind-nonrecursive=true",
+    ...SHARED_DIRS.flatMap((dir) => [
+      "--mount",
+      `type=bind,source=${dir},target=${dir},bind-nonrecursive=true`,
+    ]),
+    // crun refuses cgroup v1 with a v2 hierarchy beside it ("cgroups in hybrid
+    // mode not supported"): podman sees the v1 controllers only.
+    ...(kind === "podman" && hybridCgroups() ? ["--tmpfs", "/sys/fs/cgroup/unified:ro"] : []),
     "--entrypoint",
     engineCommand(tree, root, socket)[0],
     image,
