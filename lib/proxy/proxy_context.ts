@@ -24,6 +24,8 @@ export interface ProxyContext {
   /** Counts what the access log records, when metrics are served; `null` otherwise. */
   metrics: ProxyMetrics | null;
   pool: UpstreamPool;
+  /** `API_VERSION_FLOOR` (`[1, 44]`), or `null`/absent for none. */
+  versionFloor?: readonly [number, number] | null;
   /** Set once shutdown has begun: finish the request in flight, then close. */
   shuttingDown: boolean;
 }
