@@ -10,16 +10,26 @@
  *   SP_TEST_DOCKER_SOCKET  the engine's unix socket
  *   SP_TEST_PODMAN_SOCKET  the Podman service's unix socket
  *   SP_TEST_IMAGE          a busybox image imported from Debian's busybox-static
- *   SP_TEST_ENGINE         which engines: `debian12`, `trixie` or `sid`
+ *   SP_TEST_ENGINE         which engines: `debian12`, `trixie`, `sid` or `sid-min`
+ *   SP_TEST_DOCKER_MIN_API_VERSION  `1.44` for `sid-min` (no podman socket there)
  *
  * `--matrix` runs the command against Debian 12's dockerd 20.10 and podman 4.3,
  * then the e2e suites of `engines/engine_matrix.ts` (MATRIX_TESTS) against the
  * newer engines of each suite in MATRIX_SUITES, run as containers of the
- * Debian 12 dockerd. `--engines=<list>` (`debian12`, `trixie`, `sid`) runs the
- * command itself against each engine pair named. The exit code is the first
+ * Debian 12 dockerd, and RAISED_MINIMUM_TESTS against sid's dockerd started
+ * with DOCKER_MIN_API_VERSION=1.44 (`sid-min`). `--engines=<list>` (`debian12`,
+ * `trixie`, `sid`, `sid-min`) runs the command itself against each named. The exit code is the first
  * failure's; every engine pair runs even after one failed.
  */
-import { MATRIX_SUITES, MATRIX_TESTS, prepareTrees, startPair } from "./engines/engine_matrix.ts";
+import {
+  MATRIX_SUITES,
+  MATRIX_TESTS,
+  prepareTrees,
+  RAISED_MINIMUM,
+  RAISED_MINIMUM_TESTS,
+  startPair,
+  startRaisedMinimum,
+} from "./engines/engine_matrix.ts";
 import { startEngine, startPodman } from "./private_engine.ts";
 
 export const TEST_IMAGE = "sp-busybox:latest";
@@ -41,7 +51,8 @@ function parseArgs(args: string[]): Run[] {
   if (args.length === 0) {
     throw new Error("usage: test_env.ts [--matrix | --engines=<list>] <command> [args...]");
   }
-  const valid = ["debian12", ...MATRIX_SUITES];
+  const raised = `${RAISED_MINIMUM.suite}-min`;
+  const valid = ["debian12", ...MATRIX_SUITES, raised];
   for (const name of engines ?? []) {
     if (!valid.includes(name)) {
       throw new Error(`unknown engine pair ${name} (valid: ${valid.join(", ")})`);
@@ -58,6 +69,7 @@ function parseArgs(args: string[]): Run[] {
       engines: suite,
       command: ["deno", "test", ...flags, ...MATRIX_TESTS],
     })),
+    { engines: raised, command: ["deno", "test", ...flags, ...RAISED_MINIMUM_TESTS] },
   ];
 }
 
@@ -84,7 +96,11 @@ function seconds(since: number): string {
 
 async function main(): Promise<number> {
   const runs = parseArgs([...Deno.args]);
-  const suites = runs.map((run) => run.engines).filter((name) => name !== "debian12");
+  const suites = [
+    ...new Set(
+      runs.map((run) => run.engines.replace(/-min$/, "")).filter((name) => name !== "debian12"),
+    ),
+  ];
   const treesStarted = Date.now();
   const trees = suites.length > 0 ? await prepareTrees(suites) : [];
   if (suites.length > 0) console.error(`test_env: engine trees ready in ${seconds(treesStarted)}`);
@@ -112,6 +128,34 @@ async function main(): Promise<number> {
           });
         } finally {
           await podman.stop();
+        }
+      } else if (run.engines.endsWith("-min")) {
+        const suite = run.engines.replace(/-min$/, "");
+        let docker;
+        try {
+          docker = await startRaisedMinimum(
+            engine,
+            trees.find((t) => t.suite === suite)!,
+            TEST_IMAGE,
+            RAISED_MINIMUM.minimum,
+          );
+        } catch (error) {
+          console.error(`test_env: ${run.engines}: ${(error as Error).message}`);
+          results.push(`${run.engines}: the engine did not start (${seconds(started)})`);
+          exitCode ||= 2;
+          continue;
+        }
+        label = `${docker.label} (Debian ${suite})`;
+        console.error(`test_env: ${label}: pid ${docker.pid} on ${docker.socket}`);
+        console.error(`test_env: ${label}: ${run.command.join(" ")}`);
+        try {
+          code = await runCommand(run.command, {
+            SP_TEST_DOCKER_SOCKET: docker.socket,
+            SP_TEST_DOCKER_MIN_API_VERSION: RAISED_MINIMUM.minimum,
+            SP_TEST_ENGINE: run.engines,
+          });
+        } finally {
+          await docker.stop();
         }
       } else {
         let pair;

@@ -124,11 +124,14 @@ function engineCommand(tree: EngineTree, root: string, socket: string): string[]
 export async function startContainerEngine(
   host: PrivateEngine,
   tree: EngineTree,
+  options: { env?: Record<string, string> } = {},
 ): Promise<ContainerEngine> {
   const image = await importTree(host, tree);
   for (const dir of SHARED_DIRS) await Deno.mkdir(dir, { recursive: true });
   const kind = tree.package === "docker.io" ? "dockerd" : "podman";
-  const label = `${kind} ${tree.version.replace(/[+~].*$/, "")}`;
+  const env = Object.entries(options.env ?? {});
+  const label = `${kind} ${tree.version.replace(/[+~].*$/, "")}` +
+    env.map(([name, value]) => ` ${name}=${value}`).join("");
   const root = await Deno.makeTempDir({ dir: "/tmp", prefix: `spx-${kind}-` });
   const socket = `${root}/${kind === "dockerd" ? "docker" : "podman"}.sock`;
   const name = `sp-engine-${kind}-${root.slice(-6).replace(/\W/g, "")}`;
@@ -138,6 +141,7 @@ export async function startContainerEngine(
     "--name",
     name,
     ...ENGINE_CONTAINER_FLAGS,
+    ...env.flatMap(([name, value]) => ["--env", `${name}=${value}`]),
     ...SHARED_DIRS.flatMap((dir) => [
       "--mount",
       `type=bind,source=${dir},target=${dir},bind-nonrecursive=true`,

@@ -26,6 +26,14 @@ export const MATRIX_TESTS = [
   "tests/recipes/", // every *_replay_test.ts (and the combined policy over them)
 ];
 
+/**
+ * Run against the newest suite's dockerd with its minimum API version raised
+ * as Docker 29 raises it (DOCKER_MIN_API_VERSION=1.44): the old clients behind
+ * API_VERSION_FLOOR.
+ */
+export const RAISED_MINIMUM = { suite: "sid", minimum: "1.44" } as const;
+export const RAISED_MINIMUM_TESTS = ["tests/engines/version_floor_e2e.ts"];
+
 export interface EngineTrees {
   suite: string;
   docker: EngineTree;
@@ -102,4 +110,23 @@ export async function startPair(
     throw error;
   }
   return pair;
+}
+
+/** The suite's dockerd alone, its minimum API version raised to `minimum`; the test image in it. */
+export async function startRaisedMinimum(
+  host: PrivateEngine,
+  trees: EngineTrees,
+  image: string,
+  minimum: string,
+): Promise<ContainerEngine> {
+  const docker = await startContainerEngine(host, trees.docker, {
+    env: { DOCKER_MIN_API_VERSION: minimum },
+  });
+  try {
+    await importBusybox(docker.socket, image, docker.root);
+  } catch (error) {
+    await docker.stop();
+    throw error;
+  }
+  return docker;
 }
