@@ -135,6 +135,18 @@ export async function startContainerEngine(
   const root = await Deno.makeTempDir({ dir: "/tmp", prefix: `spx-${kind}-` });
   const socket = `${root}/${kind === "dockerd" ? "docker" : "podman"}.sock`;
   const name = `sp-engine-${kind}-${root.slice(-6).replace(/\W/g, "")}`;
+  // crun refuses cgroup v1 controllers with a v2 hierarchy beside them
+  // ("cgroups in hybrid mode not supported"): podman's container unmounts the
+  // v2 one in its own mount namespace first, then becomes podman (same pid).
+  const command = kind === "podman" && hybridCgroups()
+    ? [
+      "sh",
+      "-c",
+      'umount /sys/fs/cgroup/unified && exec "$@"',
+      "podman",
+      ...engineCommand(tree, root, socket),
+    ]
+    : engineCommand(tree, root, socket);
   const id = (await host.docker(
     "run",
     "-d",
@@ -146,13 +158,10 @@ export async function startContainerEngine(
       "--mount",
       `type=bind,source=${dir},target=${dir},bind-nonrecursive=true`,
     ]),
-    // crun refuses cgroup v1 with a v2 hierarchy beside it ("cgroups in hybrid
-    // mode not supported"): podman sees the v1 controllers only.
-    ...(kind === "podman" && hybridCgroups() ? ["--tmpfs", "/sys/fs/cgroup/unified:ro"] : []),
     "--entrypoint",
-    engineCommand(tree, root, socket)[0],
+    command[0],
     image,
-    ...engineCommand(tree, root, socket).slice(1),
+    ...command.slice(1),
   )).trim();
   const pid = Number((await host.docker("inspect", "-f", "{{.State.Pid}}", id)).trim());
   const engine: ContainerEngine = {
