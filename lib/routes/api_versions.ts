@@ -236,9 +236,9 @@ export const VERSION_CHANGES: readonly VersionChange[] = [
   },
   {
     since: v(42),
-    operations: ["ContainerAttach", "ContainerAttachWebsocket"],
+    operations: ["ContainerAttachWebsocket"],
     effect: { kind: "set-query", params: [["stdin", "1"], ["stdout", "1"], ["stderr", "1"]] },
-    fact: "attach reads stdin, stdout and stderr from API 1.42 (false when absent); " +
+    fact: "attach/ws reads stdin, stdout and stderr from API 1.42 (false when absent); " +
       "older versions attached every stream",
   },
   {

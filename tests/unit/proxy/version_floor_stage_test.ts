@@ -42,9 +42,14 @@ Deno.test("query translations undo exactly what the newer version would read", a
       "/v1.44/containers/a/stats?stream=0",
     ],
     [
+      "ContainerAttachWebsocket",
+      "/v1.41/containers/a/attach/ws?stream=1&stdout=0",
+      "/v1.44/containers/a/attach/ws?stream=1&stdin=1&stdout=1&stderr=1",
+    ],
+    [
       "ContainerAttach",
-      "/v1.41/containers/a/attach?stream=1&stdout=0",
-      "/v1.44/containers/a/attach?stream=1&stdin=1&stdout=1&stderr=1",
+      "/v1.41/containers/a/attach?stream=1&stdout=1",
+      "/v1.44/containers/a/attach?stream=1&stdout=1",
     ],
     [
       "VolumePrune",
