@@ -317,9 +317,16 @@ export function floorAnswer(
       translateImage(answer, translations);
     } else if (operation === "SystemDataUsage" && Array.isArray(answer.Images)) {
       for (const image of answer.Images) translateImage(image, translations);
-    } else if (operation === "SystemInfo" && translations.has("unknown-kernel")) {
-      if (answer.KernelVersion === "") answer.KernelVersion = "<unknown>";
-      if (answer.OperatingSystem === "") answer.OperatingSystem = "<unknown>";
+    } else if (operation === "SystemInfo") {
+      if (translations.has("unknown-kernel")) {
+        if (answer.KernelVersion === "") answer.KernelVersion = "<unknown>";
+        if (answer.OperatingSystem === "") answer.OperatingSystem = "<unknown>";
+      }
+      if (translations.has("security-option-names") && Array.isArray(answer.SecurityOptions)) {
+        answer.SecurityOptions = answer.SecurityOptions.map((option: Json) =>
+          typeof option === "string" ? (/(?:^|,)name=([^,]*)/.exec(option)?.[1] ?? option) : option
+        );
+      }
     }
     return answer;
   };

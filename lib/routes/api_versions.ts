@@ -64,7 +64,9 @@ export type AnswerTranslation =
   /** An image without a creation time had `Created: "0001-01-01T00:00:00Z"` before 1.44. */
   | "zero-created"
   /** `KernelVersion` and `OperatingSystem` were `<unknown>` when empty before 1.39. */
-  | "unknown-kernel";
+  | "unknown-kernel"
+  /** `SecurityOptions` were names only (`seccomp`) before 1.25, not `name=seccomp,profile=...`. */
+  | "security-option-names";
 
 export interface VersionChange {
   /** The first version with the new behaviour. */
@@ -88,6 +90,12 @@ export const VERSION_CHANGES: readonly VersionChange[] = [
     operations: CREATE,
     effect: { kind: "refuse-fields", paths: ["HostConfig.AutoRemove"] },
     fact: "HostConfig.AutoRemove is applied from API 1.25; older versions ignored it",
+  },
+  {
+    since: v(25),
+    operations: ["SystemInfo"],
+    effect: { kind: "answer", translation: "security-option-names" },
+    fact: "GET /info lists SecurityOptions as `name=...,key=value` from API 1.25, names before",
   },
   // 1.28
   {

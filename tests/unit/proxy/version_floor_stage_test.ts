@@ -239,6 +239,17 @@ Deno.test("image answers get back the fields the old version had", async (t) => 
       OperatingSystem: "Debian",
     });
   });
+  await t.step("security options as names before 1.25", () => {
+    const rewrite = floorAnswer(plan("SystemInfo", "v1.24"), "SystemInfo")!;
+    const answer = rewrite({
+      KernelVersion: "6.1",
+      SecurityOptions: ["name=seccomp,profile=builtin", "name=cgroupns"],
+    });
+    assert.deepEqual(answer, {
+      KernelVersion: "6.1",
+      SecurityOptions: ["seccomp", "cgroupns"],
+    });
+  });
   await t.step("none for a route without answer changes", () => {
     assert.equal(floorAnswer(plan("ContainerList"), "ContainerList"), null);
   });
