@@ -183,8 +183,9 @@ export type BodyOutcome =
 
 /**
  * Checks and translates a JSON body under `plan`: refuses a field whose
- * handling changed, drops one the old version ignored, marks read-only bind
- * mounts non-recursive. `body: null` in the outcome: forward it unchanged.
+ * handling changed, drops one the old version ignored, notes read-only binds
+ * (which only become stricter). `body: null` in the outcome: forward it
+ * unchanged. A translation only ever removes fields admission ignored.
  */
 export function floorBody(body: Uint8Array, plan: Rewrite, operation: string): BodyOutcome {
   const from = formatVersion(plan.from);
@@ -233,35 +234,25 @@ export function floorBody(body: Uint8Array, plan: Rewrite, operation: string): B
         if (found.length === 0 || isZero(found[0].value)) {
           return refuse(`${path} is not set`, change, `set it, or use API ${since(change)}`);
         }
-      } else if (path === "HostConfig.Binds") {
-        const readOnly = found.flatMap((place) => Array.isArray(place.value) ? place.value : [])
-          .find((bind: Json) =>
-            typeof bind === "string" && bind.split(":").length >= 3 &&
-            bind.split(":").pop()!.split(",").includes("ro")
-          );
-        if (readOnly !== undefined) {
-          return refuse(
-            `the read-only bind ${JSON.stringify(readOnly)}`,
-            change,
-            `use HostConfig.Mounts (with BindOptions.ReadOnlyNonRecursive) or API ${since(change)}`,
-          );
-        }
       } else {
-        for (const mount of found) {
-          const m = mount.value;
-          if (m === null || typeof m !== "object") continue;
-          const type = keysFor(m, "Type").map((k) => m[k])[0];
-          const readOnly = keysFor(m, "ReadOnly").map((k) => m[k])[0];
-          if (type !== "bind" || readOnly !== true) continue;
-          const optionsKey = keysFor(m, "BindOptions")[0] ?? "BindOptions";
-          const options = m[optionsKey] ?? {};
-          if (typeof options !== "object" || Array.isArray(options)) continue;
-          if (keysFor(options, "ReadOnlyNonRecursive").length > 0) continue;
-          m[optionsKey] = { ...options, ReadOnlyNonRecursive: true };
-          changed = true;
+        // read-only-binds: noted, not changed (see `Effect`).
+        const readOnly = path === "HostConfig.Binds"
+          ? found.flatMap((place) => Array.isArray(place.value) ? place.value : [])
+            .filter((bind: Json) =>
+              typeof bind === "string" && bind.split(":").length >= 3 &&
+              bind.split(":").pop()!.split(",").includes("ro")
+            )
+            .map((bind: string) => bind.split(":")[1])
+          : found.map((place) => place.value).filter((m: Json) =>
+            m !== null && typeof m === "object" &&
+            keysFor(m, "Type").map((k) => m[k])[0] === "bind" &&
+            keysFor(m, "ReadOnly").map((k) => m[k])[0] === true &&
+            !keysFor(m[keysFor(m, "BindOptions")[0]] ?? {}, "ReadOnlyNonRecursive").length
+          ).map((m: Json) => String(keysFor(m, "Target").map((k) => m[k])[0] ?? ""));
+        for (const target of readOnly) {
           notes.push(
-            `read-only bind mount of ${JSON.stringify(m.Target ?? m.target ?? "")} kept ` +
-              `non-recursive (${change.fact})`,
+            `read-only bind at ${JSON.stringify(target)} forwarded as it is: API ${to} makes it ` +
+              `recursively read-only where the kernel can, stricter than API ${from} (${change.fact})`,
           );
         }
       }

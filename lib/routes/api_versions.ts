@@ -51,7 +51,12 @@ export type Effect =
   | { kind: "drop-fields"; paths: readonly string[] }
   /** A body field older versions defaulted differently: refused when missing or empty. */
   | { kind: "require-field"; path: string }
-  /** Read-only binds became recursively read-only: `Mounts` translated, `Binds` refused. */
+  /**
+   * Read-only binds became recursively read-only: forwarded as they are (only
+   * stricter: mounts below the source lose write access), and logged. Marking
+   * them non-recursive would be exact, but would forward a body looser than
+   * the one admission checked.
+   */
   | { kind: "read-only-binds" }
   /** An answer field older versions had, restored exactly from the answer. */
   | { kind: "answer"; translation: AnswerTranslation };

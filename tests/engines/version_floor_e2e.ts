@@ -124,23 +124,40 @@ Deno.test("under the floor, what changed meaning is refused and what is exact is
       });
       assertRefused(answer, /HostConfig\.Annotations is set/);
     });
-    await t.step("a read-only bind mount stays non-recursive, as 1.25 made it", async () => {
+    await t.step(
+      "a read-only bind mount is forwarded as sent, and the stricter reading logged",
+      async () => {
+        const created = await api.post(`/v1.25/containers/create?name=${name}`, {
+          Image: testImage(),
+          Cmd: ["true"],
+          HostConfig: {
+            NetworkMode: "none",
+            CgroupnsMode: "private",
+            Mounts: [{ Type: "bind", Source: dir, Target: "/data", ReadOnly: true }],
+          },
+        });
+        assert.equal(created.status, 201, created.text);
+        const inspected = json(await engineApi().get(`/containers/${json(created).Id}/json`));
+        assert.equal(inspected.HostConfig.Mounts[0].ReadOnly, true);
+        assert.equal(inspected.HostConfig.Mounts[0].BindOptions?.ReadOnlyNonRecursive, undefined);
+        assert.ok(
+          proxy.lines.some((line) => line.includes("recursively read-only")),
+          proxy.lines.join("\n"),
+        );
+      },
+    );
+    await t.step("an endpoint MAC address, which 1.25 ignored, is dropped", async () => {
+      await removeAll([name], []);
       const created = await api.post(`/v1.25/containers/create?name=${name}`, {
         Image: testImage(),
         Cmd: ["true"],
-        HostConfig: {
-          NetworkMode: "none",
-          CgroupnsMode: "private",
-          Mounts: [{ Type: "bind", Source: dir, Target: "/data", ReadOnly: true }],
-        },
+        HostConfig: { NetworkMode: "none", CgroupnsMode: "private" },
+        NetworkingConfig: { EndpointsConfig: { none: { MacAddress: "02:42:ac:11:00:99" } } },
       });
       assert.equal(created.status, 201, created.text);
       const inspected = json(await engineApi().get(`/containers/${json(created).Id}/json`));
-      assert.equal(inspected.HostConfig.Mounts[0].BindOptions?.ReadOnlyNonRecursive, true);
-      assert.ok(
-        proxy.lines.some((line) => line.includes("kept non-recursive")),
-        proxy.lines.join("\n"),
-      );
+      assert.notEqual(inspected.NetworkSettings.Networks.none?.MacAddress, "02:42:ac:11:00:99");
+      assert.ok(proxy.lines.some((line) => line.includes("dropped NetworkingConfig")));
     });
     await t.step("an image inspect has VirtualSize again, equal to Size", async () => {
       const image = json(await api.get(`/v1.25/images/${testImage()}/json`));
