@@ -24,6 +24,7 @@ export const MATRIX_TESTS = [
   "tests/e2e_scoping_test.ts",
   "tests/e2e_policy_test.ts",
   "tests/e2e_podman_remote_test.ts",
+  "tests/e2e_mounts_test.ts",
   "tests/recipes/", // every *_replay_test.ts (and the combined policy over them)
 ];
 
