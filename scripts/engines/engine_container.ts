@@ -147,7 +147,7 @@ export async function startContainerEngine(
       ...engineCommand(tree, root, socket),
     ]
     : engineCommand(tree, root, socket);
-  const id = (await host.docker(
+  const run = host.docker(
     "run",
     "-d",
     "--name",
@@ -162,7 +162,15 @@ export async function startContainerEngine(
     command[0],
     image,
     ...command.slice(1),
-  )).trim();
+  );
+  let id: string;
+  try {
+    id = (await run).trim();
+  } catch (error) {
+    await host.docker("rm", "-f", name).catch(() => "");
+    await Deno.remove(root, { recursive: true }).catch(() => {});
+    throw error;
+  }
   const pid = Number((await host.docker("inspect", "-f", "{{.State.Pid}}", id)).trim());
   const engine: ContainerEngine = {
     label,
