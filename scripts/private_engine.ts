@@ -106,6 +106,35 @@ async function logTo(path: string, stream: ReadableStream<Uint8Array>): Promise<
   stream.pipeTo(file.writable).catch(() => {});
 }
 
+/**
+ * Imports Debian's static busybox into the engine on `socket` as `image`
+ * (applets as symlinks, PATH=/bin), building its tree below `workdir`.
+ */
+export async function importBusybox(socket: string, image: string, workdir: string): Promise<void> {
+  const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((path) => {
+    try {
+      return Deno.statSync(path).isFile;
+    } catch {
+      return false;
+    }
+  });
+  if (!busybox) throw new Error("busybox is not installed (apt-get install busybox-static)");
+  const rootfs = `${workdir}/rootfs-${image.replace(/\W/g, "_")}`;
+  await Deno.mkdir(`${rootfs}/bin`, { recursive: true });
+  await Deno.mkdir(`${rootfs}/tmp`, { recursive: true });
+  await Deno.copyFile(busybox, `${rootfs}/bin/busybox`);
+  for (const applet of (await run(busybox, ["--list"])).split("\n")) {
+    if (applet && applet !== "busybox") {
+      await Deno.symlink("busybox", `${rootfs}/bin/${applet}`);
+    }
+  }
+  await run("sh", [
+    "-c",
+    `tar -C ${rootfs} -c . | docker -H unix://${socket} import --change 'ENV PATH=/bin' - ${image}`,
+  ]);
+  await Deno.remove(rootfs, { recursive: true });
+}
+
 export interface PrivateEngine {
   root: string;
   socket: string;
@@ -161,29 +190,7 @@ export async function startEngine(options: { tcpPort?: number } = {}): Promise<P
       return child.pid;
     },
     docker: (...args) => run("docker", ["-H", `unix://${socket}`, ...args]),
-    async importBusybox(image) {
-      const busybox = ["/bin/busybox", "/usr/bin/busybox"].find((path) => {
-        try {
-          return Deno.statSync(path).isFile;
-        } catch {
-          return false;
-        }
-      });
-      if (!busybox) throw new Error("busybox is not installed (apt-get install busybox-static)");
-      const rootfs = `${root}/rootfs-${image.replace(/\W/g, "_")}`;
-      await Deno.mkdir(`${rootfs}/bin`, { recursive: true });
-      await Deno.mkdir(`${rootfs}/tmp`, { recursive: true });
-      await Deno.copyFile(busybox, `${rootfs}/bin/busybox`);
-      for (const applet of (await run(busybox, ["--list"])).split("\n")) {
-        if (applet && applet !== "busybox") {
-          await Deno.symlink("busybox", `${rootfs}/bin/${applet}`);
-        }
-      }
-      await run("sh", [
-        "-c",
-        `tar -C ${rootfs} -c . | docker -H unix://${socket} import --change 'ENV PATH=/bin' - ${image}`,
-      ]);
-    },
+    importBusybox: (image) => importBusybox(socket, image, root),
     async restart() {
       await stopProcess(child, "dockerd");
       child = await spawn();

@@ -861,7 +861,7 @@ function routeOf(path: string): string {
 const ENGINE_LIMITS: Record<string, Partial<Record<EngineName, RegExp>>> = {
   // The captured body has no Cmd, and the test image no CMD.
   "a create adding a default capability and an allowed one": {
-    docker: /No command specified/,
+    docker: /no command specified/i, // dockerd 28 writes it in lower case
     podman: /no command or entrypoint provided/,
   },
   "a docker service create (the CLI's shape)": { docker: /not a swarm manager/ },

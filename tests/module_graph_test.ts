@@ -28,6 +28,8 @@ const OPTIONAL = [
   "lib/engine/engine_events.ts",
   "lib/engine/engine_client.ts",
   "lib/proxy/answer_relay.ts",
+  "lib/proxy/version_floor_stage.ts",
+  "lib/routes/api_versions.ts",
   "lib/proxy/event_relay.ts",
   "lib/policy/rule.ts",
   "lib/policy/query_constraint.ts",

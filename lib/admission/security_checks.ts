@@ -156,6 +156,15 @@ const BASE_MASKED_PATHS = [
 ];
 /** Paths newer engines mask too (GHSA-6fw5-f8r9-fgfm, GHSA-jq35-85cj-fj4p). */
 const NEWER_MASKED_PATHS = ["/proc/interrupts", "/sys/devices/virtual/powercap"];
+/**
+ * Older engines' whole default lists, as `docker inspect` shows them and a
+ * recreate sends them back: 20.10's, and 24.0 to 28.0.1's (with powercap, not
+ * yet /proc/interrupts; dockerd 26.1.5 in the engine matrix showed it).
+ */
+const OLDER_DEFAULT_LISTS = [
+  BASE_MASKED_PATHS,
+  [...BASE_MASKED_PATHS, "/sys/devices/virtual/powercap"],
+];
 const DEFAULT_READONLY_PATHS = [
   "/proc/bus",
   "/proc/fs",
@@ -185,8 +194,9 @@ export function checkMaskedPaths(
     missing = covered(DEFAULT_READONLY_PATHS, paths);
   } else {
     missing = covered(BASE_MASKED_PATHS, paths);
-    const older = new Set(paths).size === BASE_MASKED_PATHS.length &&
-      BASE_MASKED_PATHS.every((path) => paths.includes(path));
+    const older = OLDER_DEFAULT_LISTS.some((list) =>
+      new Set(paths).size === list.length && list.every((path) => paths.includes(path))
+    );
     if (missing === undefined && !older) missing = covered(NEWER_MASKED_PATHS, paths);
   }
   if (missing !== undefined) {

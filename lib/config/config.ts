@@ -65,6 +65,11 @@ export interface Config {
   metricsListen: OpsSettings["metricsListen"];
   /** `TLS_CERT` and `TLS_KEY`: TLS on the TCP listeners, `null` for plain HTTP. */
   tls: OpsSettings["tls"];
+  /**
+   * `API_VERSION_FLOOR`: requests for an older Docker API version are sent as
+   * this one (`[1, 44]`), or refused where that would change them; `null`: off.
+   */
+  versionFloor: readonly [number, number] | null;
 }
 
 export type Command =
@@ -136,6 +141,7 @@ const SETTINGS = {
   METRICS_LISTEN: { flag: "metrics-listen", fallback: "" },
   TLS_CERT: { flag: "tls-cert", fallback: "" },
   TLS_KEY: { flag: "tls-key", fallback: "" },
+  API_VERSION_FLOOR: { flag: "api-version-floor", fallback: "" },
 } as const;
 type SettingName = keyof typeof SETTINGS;
 
@@ -170,6 +176,26 @@ function parseCount(name: string, value: string, min: number): number {
     );
   }
   return Number(value);
+}
+
+/**
+ * `API_VERSION_FLOOR`: empty for off, or a Docker API version from 1.25 to
+ * 1.51 (the versions whose changes `routes/api_versions.ts` lists).
+ */
+export function parseVersionFloor(name: string, value: string): readonly [number, number] | null {
+  const text = value.trim();
+  if (text === "" || text === "0" || text.toLowerCase() === "off") return null;
+  const match = /^[vV]?1\.([0-9]{1,2})$/.exec(text);
+  const minor = match ? Number(match[1]) : -1;
+  if (minor < 25 || minor > 51) {
+    throw new ConfigError(
+      `Invalid value for ${name}: ${
+        JSON.stringify(value)
+      } (use an API version from 1.25 to 1.51, ` +
+        "such as 1.44, or leave it empty for none)",
+    );
+  }
+  return [1, minor];
 }
 
 function suggestion(name: string): string {
@@ -247,6 +273,9 @@ Options (each wins over its environment variable):
   --tls-cert <file>        TLS_CERT: PEM certificate chain; with --tls-key, the TCP
                            listeners speak TLS (unix sockets stay plain)
   --tls-key <file>         TLS_KEY: the certificate's PEM private key
+  --api-version-floor <v>  API_VERSION_FLOOR: send requests for older Docker API
+                           versions as this one (1.44 for Docker 29), or refuse
+                           them where that would change them (default: off)
   -h, --help               print this help
   -V, --version            print the version
 `;
@@ -403,6 +432,7 @@ export function parseConfig(
         `in a policy file, write preset: ${presetName} in a profile`,
     );
   }
+  const versionFloor = parseVersionFloor(label("API_VERSION_FLOOR"), setting("API_VERSION_FLOOR"));
   const profileValues: Record<string, string> = {};
   for (const name of PROFILE_SETTING_NAMES) {
     // A setting of the whole proxy that a profile may override is the proxy's here.
@@ -459,6 +489,7 @@ export function parseConfig(
       limits,
       metricsListen: ops.metricsListen,
       tls: ops.tls,
+      versionFloor,
     },
     warnings,
   };

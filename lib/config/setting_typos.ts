@@ -106,6 +106,7 @@ const VALUE_SHAPES: Readonly<Record<string, RegExp>> = {
   TLS_KEY: PATH_VALUE,
   LISTEN: ADDRESS,
   METRICS_LISTEN: ADDRESS,
+  API_VERSION_FLOOR: /^\s*[vV]?1\.[0-9]+\s*$/,
   MAX_BODY_SIZE: /^\s*[0-9]+(?:\.[0-9]+)?\s*(?:[kmgKMG]i?)?[bB]?\s*$/,
 };
 for (const name of FLAG_NAMES) {

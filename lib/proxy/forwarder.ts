@@ -407,7 +407,7 @@ export class Forwarder {
           options.events,
         );
       } else if (options.rewrite !== null && body) {
-        relay.sent = await optional.scoping.relayRewritten(
+        relay.sent = await optional.relayRewritten(
           client,
           upstream,
           responseStart,

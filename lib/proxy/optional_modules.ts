@@ -22,6 +22,8 @@ import { isScoped } from "../policy/scope.ts";
 import type * as ScopePlan from "../scoping/scope_plan.ts";
 import type * as ScopeResolverModule from "../engine/scope_resolver.ts";
 import type * as ScopeStage from "./scope_stage.ts";
+import type * as VersionFloorStage from "./version_floor_stage.ts";
+import type * as ApiVersions from "../routes/api_versions.ts";
 
 /** Which optional parts a policy needs. */
 export interface OptionalNeeds {
@@ -70,7 +72,19 @@ export interface Scoping {
   readonly relayEvents: typeof EventRelay.relayEvents;
 }
 
+/** The `API_VERSION_FLOOR` stage's parts. */
+export interface VersionFloor {
+  readonly floorPlan: typeof ApiVersions.floorPlan;
+  readonly rewriteTarget: typeof VersionFloorStage.rewriteTarget;
+  readonly readsBody: typeof VersionFloorStage.readsBody;
+  readonly floorBody: typeof VersionFloorStage.floorBody;
+  readonly floorAnswer: typeof VersionFloorStage.floorAnswer;
+}
+
 let admission: typeof AdmissionStage | null = null;
+let versionFloor: VersionFloor | null = null;
+/** Loaded with scoping or with the version floor: both rewrite answers. */
+let answerRelay: typeof AnswerRelay | null = null;
 let scoping: Scoping | null = null;
 let scopeResolver: typeof ScopeResolverModule.ScopeResolver | null = null;
 let engineEvents: typeof EngineEventsModule.EngineEvents | null = null;
@@ -83,7 +97,7 @@ export async function loadOptionalModules(policy: Policy): Promise<void> {
     admission = await import("./admission_stage.ts");
   }
   if (needs.scoping && scoping === null) {
-    const [plan, stage, rewrite, events, answerRelay, eventRelay] = await Promise.all([
+    const [plan, stage, rewrite, events, answerRelay_, eventRelay] = await Promise.all([
       import("../scoping/scope_plan.ts"),
       import("./scope_stage.ts"),
       import("../scoping/answer_rewrite.ts"),
@@ -91,13 +105,14 @@ export async function loadOptionalModules(policy: Policy): Promise<void> {
       import("./answer_relay.ts"),
       import("./event_relay.ts"),
     ]);
+    answerRelay = answerRelay_;
     scoping = {
       scopePlan: plan.scopePlan,
       isNothing: plan.isNothing,
       applyScope: stage.applyScope,
       rewriteAnswer: rewrite.rewriteAnswer,
       EventFilter: events.EventFilter,
-      relayRewritten: answerRelay.relayRewritten,
+      relayRewritten: answerRelay_.relayRewritten,
       relayEvents: eventRelay.relayEvents,
     };
   }
@@ -114,6 +129,24 @@ export async function loadOptionalModules(policy: Policy): Promise<void> {
   }
 }
 
+/** Loads the `API_VERSION_FLOOR` stage (once), for a proxy configured with a floor. */
+export async function loadVersionFloor(): Promise<void> {
+  if (versionFloor !== null) return;
+  const [table, stage, relay] = await Promise.all([
+    import("../routes/api_versions.ts"),
+    import("./version_floor_stage.ts"),
+    import("./answer_relay.ts"),
+  ]);
+  answerRelay ??= relay;
+  versionFloor = {
+    floorPlan: table.floorPlan,
+    rewriteTarget: stage.rewriteTarget,
+    readsBody: stage.readsBody,
+    floorBody: stage.floorBody,
+    floorAnswer: stage.floorAnswer,
+  };
+}
+
 function loaded<T>(module: T | null, what: string): T {
   if (module === null) {
     throw new Error(`${what} is used before a policy that needs it was loaded`);
@@ -128,6 +161,13 @@ export const optional = {
   },
   get scoping(): Scoping {
     return loaded(scoping, "The scoping stage");
+  },
+  get versionFloor(): VersionFloor {
+    return loaded(versionFloor, "The API version floor");
+  },
+  /** Relays an answer rewritten whole (scoping's, the version floor's). */
+  get relayRewritten(): typeof AnswerRelay.relayRewritten {
+    return loaded(answerRelay, "The answer relay").relayRewritten;
   },
   get ScopeResolver(): typeof ScopeResolverModule.ScopeResolver {
     return loaded(scopeResolver, "The scope resolver");

@@ -37,7 +37,8 @@ import { admits, optional } from "./optional_modules.ts";
 import { hasBody } from "./request_body.ts";
 import type { RequestTarget } from "../http/request_target.ts";
 import type { ActivePolicy, RouteCache } from "./route_cache.ts";
-import { errorResponse, plainResponse } from "../http/responses.ts";
+import { CONTINUE_100, errorResponse, plainResponse } from "../http/responses.ts";
+import type { FloorPlan } from "../routes/api_versions.ts";
 import { isScoped } from "../policy/scope.ts";
 import type { ScopeResult } from "./scope_stage.ts";
 import { after } from "../timer.ts";
@@ -65,6 +66,16 @@ export async function engineReadiness(ctx: ProxyContext): Promise<Readiness> {
   return result.ok
     ? { ready: true, detail: "the engine answers GET /version" }
     : { ready: false, detail: result.detail };
+}
+
+type FloorRewrite = Extract<FloorPlan, { kind: "rewrite" }>;
+type AnswerRewrite = ((answer: unknown) => unknown) | null;
+
+/** The version floor's answer translation, then the scope's rewrite (either may be absent). */
+function composeRewrites(first: AnswerRewrite, second: AnswerRewrite): AnswerRewrite {
+  if (first === null) return second;
+  if (second === null) return first;
+  return (answer) => second(first(answer));
 }
 
 function shorten(text: string): string {
@@ -131,6 +142,8 @@ export class ClientConnection {
   #headError: HttpError | null = null;
   /** What the request's body asks to run, for the access log (`learn`). */
   #facts: BodyFacts | null = null;
+  /** What the version floor did to the request in flight, for its log line. */
+  #floorNotes: string[] = [];
 
   constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -241,6 +254,7 @@ export class ClientConnection {
     this.#verdict = "allowed";
     this.#note = undefined;
     this.#facts = null;
+    this.#floorNotes = [];
 
     // 3. The client's profile: once per connection, again after a reload.
     const routes = ctx.active === this.#active ? this.#routes! : await this.#chooseProfile();
@@ -280,6 +294,20 @@ export class ClientConnection {
       );
     }
     if (decision.denied) this.#wouldDeny(decision.reason);
+    const profile = routes.profile;
+
+    // 4b. API_VERSION_FLOOR: an older Docker API version is sent as the
+    // floor, translated where that is exact, refused where it is not.
+    let floor = ctx.versionFloor && !decision.operation!.startsWith("Libpod")
+      ? optional.versionFloor.floorPlan(decision.operation!, target.version, ctx.versionFloor)
+      : null;
+    if (floor?.kind === "refuse" && profile.mode === "audit") {
+      this.#wouldDeny(floor.reason);
+      floor = null;
+    } else if (floor?.kind === "refuse") {
+      return await this.#deny(head, target, 403, floor.reason, started);
+    }
+    const rewrite = floor?.kind === "rewrite" ? floor : null;
 
     // While the watchdog finds the engine wedged, the answer is the engine's
     // 502 at once, rather than a wait on an engine that does not answer.
@@ -294,7 +322,6 @@ export class ClientConnection {
     // what the profile may not see is answered as the engine answers for
     // what does not exist. (`optional.scoping` is loaded with a policy that
     // has a scope or rules on target labels.)
-    const profile = routes.profile;
     let forward = route.forward;
     let requestLine = route.requestLine!;
     const plan = isScoped(profile.scope)
@@ -340,6 +367,16 @@ export class ClientConnection {
       }
     }
 
+    if (rewrite !== null) {
+      const rewritten = optional.versionFloor.rewriteTarget(forward, rewrite);
+      if ("refuse" in rewritten) {
+        return await this.#deny(head, target, 403, rewritten.refuse, started);
+      }
+      forward = rewritten.target;
+      requestLine = encoder.encode(`${head.method} ${forward} HTTP/1.1\r\nHost: docker\r\n`);
+      this.#floorNotes = rewritten.notes;
+    }
+
     // 6. Admission: a body that could ask for host access is read whole (as
     // is one the scope labels or checks) and decided on; what is forwarded is
     // exactly what was checked. A profile with HOST_ACCESS=1 and no scope
@@ -376,7 +413,20 @@ export class ClientConnection {
     }
     for (const note of admitted.notes) this.#wouldDeny(note);
     this.#facts = admitted.facts ?? null;
-    const body = admitted.body;
+    let body = admitted.body;
+    if (rewrite !== null && optional.versionFloor.readsBody(rewrite) && hasBody(head)) {
+      const floored = await this.#floorBody(head, profile, decision.operation!, body, rewrite);
+      if (floored.kind === "gone") return false;
+      if (floored.kind === "refuse") {
+        await this.#refuse(floored.error, head, started);
+        return false;
+      }
+      if (floored.kind === "deny") {
+        return await this.#deny(head, target, 403, floored.reason, started);
+      }
+      body = floored.body;
+    }
+    if (rewrite !== null) this.#logFloor(decision.operation!, target);
     writeFraming(
       out,
       head,
@@ -394,10 +444,13 @@ export class ClientConnection {
     return await this.#fwd.forward(head, forward, started, {
       oneWay: decision.oneWay,
       bodyInOut: body !== null,
-      rewrite: scoped?.rewrite
-        ? (answer) =>
-          optional.scoping.rewriteAnswer(scoped!.rewrite!, scope, answer, scoped!.visibleIds)
-        : null,
+      rewrite: composeRewrites(
+        rewrite !== null ? optional.versionFloor.floorAnswer(rewrite, decision.operation!) : null,
+        scoped?.rewrite
+          ? (answer) =>
+            optional.scoping.rewriteAnswer(scoped!.rewrite!, scope, answer, scoped!.visibleIds)
+          : null,
+      ),
       events: scoped?.events ? new optional.scoping.EventFilter(scope) : null,
       deadlineMs: deadlineMs(route.deadline!, timeoutMs),
     });
@@ -420,6 +473,50 @@ export class ClientConnection {
     return `The Docker engine did not begin answering ${request}${operation} within ` +
       `${setting} (${timeoutMs / 1000}s${asked}): socket-proxy closed its connection to the ` +
       `engine. Raise ${setting} (0: no deadline) if the engine is only slow`;
+  }
+
+  /**
+   * The version floor's body check and translation: the body admission read,
+   * or read here whole (under the profile's MAX_BODY_SIZE).
+   */
+  async #floorBody(
+    head: RequestHead,
+    profile: Profile,
+    operation: string,
+    read: Uint8Array | null,
+    rewrite: FloorRewrite,
+  ): Promise<
+    | { kind: "forward"; body: Uint8Array }
+    | { kind: "deny"; reason: string }
+    | { kind: "refuse"; error: HttpError }
+    | { kind: "gone" }
+  > {
+    let body = read;
+    if (body === null) {
+      this.#fwd.body.begin(head);
+      if (head.expectContinue) await this.client.write(CONTINUE_100);
+      try {
+        body = await this.#fwd.body.collect(this.client, profile.admission.maxBodyBytes);
+      } catch (error) {
+        if (!(error instanceof HttpError)) return { kind: "gone" };
+        const message = `Refused by socket-proxy: ${error.message}`;
+        return { kind: "refuse", error: new HttpError(error.status, message) };
+      }
+    }
+    const outcome = optional.versionFloor.floorBody(body, rewrite, operation);
+    if (outcome.kind === "refuse") return { kind: "deny", reason: outcome.reason };
+    this.#floorNotes.push(...outcome.notes);
+    return { kind: "forward", body: outcome.body ?? body };
+  }
+
+  /** Logs what the version floor did to the request in flight. */
+  #logFloor(operation: string, target: RequestTarget): void {
+    this.#ctx.logger.info("API_VERSION_FLOOR rewrite", {
+      operation,
+      path: target.path,
+      rewrite: this.#floorNotes.join("; "),
+    });
+    this.#floorNotes = [];
   }
 
   /** Audit mode: the request goes on, and its log line says what would have refused it. */

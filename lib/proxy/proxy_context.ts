@@ -27,6 +27,8 @@ export interface ProxyContext {
   pool: UpstreamPool;
   /** The engine watchdog's verdict; `null` without one (then the engine is asked on demand). */
   engine?: EngineStatus | null;
+  /** `API_VERSION_FLOOR` (`[1, 44]`), or `null`/absent for none. */
+  versionFloor?: readonly [number, number] | null;
   /** Set once shutdown has begun: finish the request in flight, then close. */
   shuttingDown: boolean;
 }

@@ -17,7 +17,7 @@ import { ClientConnection, engineReadiness } from "../proxy/proxy_connection.ts"
 import type { ProxyContext } from "../proxy/proxy_context.ts";
 import { errorResponse } from "../http/responses.ts";
 import type { EngineEvents } from "../engine/engine_events.ts";
-import { loadOptionalModules, optional } from "../proxy/optional_modules.ts";
+import { loadOptionalModules, loadVersionFloor, optional } from "../proxy/optional_modules.ts";
 import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import { identifiesClients, type Policy } from "../policy/profile.ts";
 import { ActivePolicy } from "../proxy/route_cache.ts";
@@ -83,6 +83,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   const pool = new UpstreamPool(config.socketPath);
   const policy = options.policy ?? config.policy;
   await loadOptionalModules(policy);
+  if (config.versionFloor !== null) await loadVersionFloor();
   // Metrics (and their modules) only when they are served.
   const metrics = config.metricsListen === null
     ? null
@@ -108,6 +109,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     metrics,
     pool,
     engine: watchdog,
+    versionFloor: config.versionFloor,
     shuttingDown: false,
   };
   const connections = new Set<ClientConnection>();

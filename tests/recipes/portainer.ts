@@ -43,6 +43,19 @@ const CAPABILITIES = (
   "WAKE_ALARM BLOCK_SUSPEND"
 ).split(" ");
 
+/**
+ * This machine's bounding set: dockerd 23 and later refuse to drop a capability
+ * they do not have themselves ("not available in the current environment"),
+ * and CAP_SYS_RESOURCE is not in these machines' bounding set; Portainer lists
+ * what the engine's host offers, so its body drops only those.
+ */
+const BOUNDING = BigInt(
+  "0x" + (/^CapBnd:\s*([0-9a-f]+)$/m.exec(Deno.readTextFileSync("/proc/self/status"))?.[1] ?? "0"),
+);
+const UNAVAILABLE = new Map([["SYS_RESOURCE", 24n]]);
+const available = (cap: string) =>
+  !UNAVAILABLE.has(cap) || (BOUNDING & (1n << UNAVAILABLE.get(cap)!)) !== 0n;
+
 /** What the create view's `toRequest` builds for a plain container with a named volume. */
 function createBody(image: string, volume: string, hostConfig: Record<string, unknown> = {}) {
   return {
@@ -66,7 +79,7 @@ function createBody(image: string, volume: string, hostConfig: Record<string, un
       MemoryReservation: 0,
       NanoCpus: 0,
       CapAdd: CAPABILITIES.slice(0, 14),
-      CapDrop: CAPABILITIES.slice(14),
+      CapDrop: CAPABILITIES.slice(14).filter(available),
       ...hostConfig,
     },
     NetworkingConfig: {

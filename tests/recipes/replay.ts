@@ -582,13 +582,19 @@ function started(process: ProxyProcess, dir: string | null = null): RecipeProxy 
 /** The proxy with the policy file `examples/<file>` (paths in it replaced by `substitutions`). */
 export async function startPolicyRecipe(
   file: string,
-  options: { substitutions?: Record<string, string>; listen?: string } = {},
+  options: {
+    substitutions?: Record<string, string>;
+    listen?: string;
+    /** Settings besides the policy file (API_VERSION_FLOOR). */
+    env?: Record<string, string>;
+  } = {},
 ): Promise<RecipeProxy> {
   const text = substitute(await Deno.readTextFile(EXAMPLES + file), options.substitutions ?? {});
   const dir = await Deno.makeTempDir({ prefix: "sp-recipe-" });
   const policy = `${dir}/policy.yaml`;
   await Deno.writeTextFile(policy, text);
   const process = await startProxyProcess({
+    ...options.env,
     SOCKET_PATH: engineSocket(),
     POLICY_FILE: policy,
     LISTEN: options.listen ?? "127.0.0.1:0",
@@ -599,11 +605,12 @@ export async function startPolicyRecipe(
 /** The proxy configured by the env file `examples/<file>` (values replaced by `substitutions`). */
 export async function startEnvRecipe(
   file: string,
-  options: { substitutions?: Record<string, string> } = {},
+  options: { substitutions?: Record<string, string>; env?: Record<string, string> } = {},
 ): Promise<RecipeProxy> {
   const text = substitute(await Deno.readTextFile(EXAMPLES + file), options.substitutions ?? {});
   const process = await startProxyProcess({
     ...parseEnvFile(text),
+    ...options.env,
     SOCKET_PATH: engineSocket(),
     LISTEN: "127.0.0.1:0",
   });

@@ -278,6 +278,14 @@ Deno.test("ContainerCreate masked paths: the defaults, or more", async (t) => {
       { MaskedPaths: older, ReadonlyPaths: readonly },
       true,
     ),
+    hc(
+      "dockerd 24 to 28.0.1's defaults (powercap, not /proc/interrupts), as inspected",
+      { MaskedPaths: [...older, "/sys/devices/virtual/powercap"] },
+      true,
+    ),
+    hc("those plus one, without /proc/interrupts", {
+      MaskedPaths: [...older, "/sys/devices/virtual/powercap", "/proc/cpuinfo"],
+    }, [403, "/proc/interrupts"]),
     hc("a newer engine's defaults", { MaskedPaths: newer }, true),
     hc("the defaults plus one", { MaskedPaths: [...newer, "/proc/cpuinfo"] }, true),
     hc(

@@ -291,3 +291,24 @@ Deno.test("healthcheck --ready asks for readiness, and --ready goes with nothing
     /--ready goes with the healthcheck command: healthcheck --ready/,
   );
 });
+
+Deno.test("API_VERSION_FLOOR takes a Docker API version, and is off by default", async (t) => {
+  await t.step("off by default", () => {
+    assert.equal(parseConfig({}).config.versionFloor, null);
+  });
+  await t.step("1.44 and v1.44", () => {
+    assert.deepEqual(parseConfig({ API_VERSION_FLOOR: "1.44" }).config.versionFloor, [1, 44]);
+    assert.deepEqual(parseConfig({ API_VERSION_FLOOR: "v1.44" }).config.versionFloor, [1, 44]);
+  });
+  await t.step("a version the proxy does not know stops it at start, naming the valid ones", () => {
+    assert.throws(
+      () => parseConfig({ API_VERSION_FLOOR: "1.60" }),
+      /Invalid value for API_VERSION_FLOOR: "1\.60" \(use an API version from 1\.25 to 1\.51/,
+    );
+    assert.throws(() => parseConfig({ API_VERSION_FLOOR: "latest" }), /API_VERSION_FLOOR/);
+  });
+  await t.step("a misspelt name is named in a warning", () => {
+    const { warnings } = parseConfig({ API_VERSION_FLOR: "1.44" });
+    assert.ok(warnings.some((w) => w.includes("API_VERSION_FLOOR")), warnings.join("\n"));
+  });
+});
