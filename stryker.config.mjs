@@ -140,7 +140,7 @@ export const GROUPS = {
   pipeline: {
     // The parts of the I/O modules that decide: who is local, form bodies,
     // fields, and the pipeline's steps from the health answer to the form body.
-    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:250-273"],
+    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:272-294"],
     tests: ["tests/unit/proxy/proxy_connection_mutation_test.ts"],
   },
   // Admission, by stage: Go's JSON decoding, the container checks, libpod's
@@ -220,7 +220,7 @@ export const GROUPS = {
     ],
   },
   scoping: {
-    mutate: ["lib/scoping/**/*.ts", "lib/policy/scope.ts", "lib/proxy/scope_stage.ts:37-56"],
+    mutate: ["lib/scoping/**/*.ts", "lib/policy/scope.ts", "lib/proxy/scope_stage.ts:39-58"],
     tests: [
       "tests/unit/scoping/scoping_test.ts",
       "tests/unit/scoping/scope_plan_test.ts",
