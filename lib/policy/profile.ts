@@ -6,6 +6,7 @@
  * name or labels — and, when none does, a profile that denies everything. An
  * env-only configuration is the same model with one profile for every client.
  */
+import type { ClientLimits } from "../limits/client_limiter.ts";
 import type { AdmissionSettings } from "../admission/admission_settings.ts";
 import { type Cidr, cidrContains } from "./cidr.ts";
 import type { Flags } from "./flags.ts";
@@ -42,6 +43,10 @@ export interface Profile {
   readonly rules: readonly Rule[];
   readonly admission: AdmissionSettings;
   readonly scope: Scope;
+  /** The per-client limits (absent: the defaults, `DEFAULT_CLIENT_LIMITS`). */
+  readonly clientLimits?: ClientLimits;
+  /** `PROTECT_SELF` (absent: on). */
+  readonly protectSelf?: boolean;
 }
 
 export interface Policy {

@@ -40,6 +40,8 @@ import type { ScopeResult } from "./scope_stage.ts";
 import { after } from "../timer.ts";
 import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, hasField, isFormBody } from "./request_facts.ts";
+import { limitClient } from "./client_limits_stage.ts";
+import type { Pass } from "../limits/client_limiter.ts";
 import type { Phase, ProxyContext } from "./proxy_context.ts";
 
 const CLIENT_BUFFER = 4 * 1024;
@@ -78,6 +80,8 @@ export class ClientConnection {
   /** `allowed`, or `would-deny` in audit mode. */
   #verdict = "allowed";
   #note: string | undefined = undefined;
+  /** The per-client limits' pass for the request in flight, given back when it ends. */
+  #pass: Pass | null = null;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -116,11 +120,12 @@ export class ClientConnection {
   async serve(): Promise<void> {
     try {
       while (await this.#exchange()) {
-        // The next request on the same connection.
+        this.#endPass(); // the next request on the same connection
       }
     } catch (error) {
       this.#ctx.logger.debug("Connection ended", { client: this.peer, error: String(error) });
     } finally {
+      this.#endPass();
       this.close();
     }
   }
@@ -220,6 +225,27 @@ export class ClientConnection {
       );
     }
     if (decision.denied) this.#wouldDeny(decision.reason);
+
+    // Per-client limits (never on `/_ping`): a client over its limit or its
+    // share of the engine waits for its turn, or is answered 429.
+    if (ctx.limiter !== null && target.path !== "/_ping") {
+      const profile = routes.profile;
+      const pass = await limitClient(ctx.limiter, ctx.metrics, {
+        client,
+        facts: { container: this.#container, host: this.#host, listener: this.listener },
+        profile,
+        operation: decision.operation,
+        query: target.query,
+        upgrade: head.upgrade !== "",
+        http10: head.http10,
+      });
+      if (pass === null) return false;
+      if (!("done" in pass) && profile.mode === "audit") this.#wouldDeny(pass.message);
+      else if (!("done" in pass)) {
+        const { message, retryAfter } = pass;
+        return await this.#deny(head, target, 429, message, started, { message, retryAfter });
+      } else this.#pass = pass;
+    }
 
     // 5. Scope: the object a request names is looked up in the engine and
     // checked against the profile's scope and its rules on target labels;
@@ -409,7 +435,7 @@ export class ClientConnection {
     status: number,
     reason: string,
     started: number,
-    options: { message?: string } = {},
+    options: { message?: string; retryAfter?: number } = {},
   ): Promise<boolean> {
     const operation = this.#operation === null ? "" : ` (${this.#operation})`;
     // A 404 is the engine's own answer for what does not exist (or is out of scope).
@@ -421,7 +447,11 @@ export class ClientConnection {
         : `Forbidden by socket-proxy: ${head.method} ${target.path}${operation} ${reason}`);
     // A body the proxy will not read leaves the connection out of step: close it.
     const close = hasBody(head) || head.close || this.#closing();
-    const bytes = errorResponse(status, message, { close, head: head.method === "HEAD" });
+    const bytes = errorResponse(status, message, {
+      close,
+      head: head.method === "HEAD",
+      retryAfter: options.retryAfter,
+    });
     this.#log(
       "warning",
       head.method,
@@ -438,6 +468,11 @@ export class ClientConnection {
     }
     await this.client.write(bytes);
     return true;
+  }
+
+  #endPass(): void {
+    this.#pass?.done();
+    this.#pass = null;
   }
 
   #closing(): boolean {

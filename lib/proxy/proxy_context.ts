@@ -4,6 +4,7 @@
  * A module of its own so that the pipeline (`proxy_connection.ts`) and its
  * stages (`forwarder.ts`) both import it and not each other.
  */
+import type { ClientLimiter } from "../limits/client_limiter.ts";
 import type { ClientDirectory } from "../engine/client_directory.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/log.ts";
@@ -20,6 +21,8 @@ export interface ProxyContext {
   /** Looks up the objects requests name, for scoping and rules on target labels. */
   scopes(): ScopeResolver;
   limits: Limits;
+  /** The per-client limits and the engine's fair share; `null`: none (tests). */
+  limiter: ClientLimiter | null;
   logger: Logger;
   /** Counts what the access log records, when metrics are served; `null` otherwise. */
   metrics: ProxyMetrics | null;

@@ -4,6 +4,7 @@
  * What only some configurations use (metrics, and what `optional_modules.ts`
  * lists) is loaded before the listeners serve, and only when configured.
  */
+import { ClientLimiter } from "../limits/client_limiter.ts";
 import type { Config } from "../config/config.ts";
 import { formatListenAddress, type ListenAddress } from "../config/listen_address.ts";
 import type { Logger } from "../log/log.ts";
@@ -93,6 +94,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     clients: null,
     scopes: () => resolver ??= new optional.ScopeResolver(pool, engineEvents()),
     limits: config.limits,
+    limiter: new ClientLimiter(),
     logger,
     metrics,
     pool,
