@@ -39,7 +39,7 @@ export interface Waiting {
 }
 
 /** The engine's capacity the fair share divides: finite requests at once while clients compete. */
-export const ENGINE_CAPACITY = 8;
+export const ENGINE_CAPACITY = 4;
 /** A client stays among those sharing the engine this long after its last request ended. */
 export const ACTIVE_MS = 1000;
 

@@ -41,6 +41,7 @@ import { after } from "../timer.ts";
 import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, hasField, isFormBody } from "./request_facts.ts";
 import { limitClient } from "./client_limits_stage.ts";
+import { refusesSelf } from "./self_protection_stage.ts";
 import type { Pass } from "../limits/client_limiter.ts";
 import type { Phase, ProxyContext } from "./proxy_context.ts";
 
@@ -225,6 +226,19 @@ export class ClientConnection {
       );
     }
     if (decision.denied) this.#wouldDeny(decision.reason);
+
+    // The proxy's own container (PROTECT_SELF), once it is known.
+    if (ctx.self !== null) {
+      const reason = await refusesSelf(
+        ctx,
+        ctx.self,
+        routes.profile,
+        decision.operation,
+        route.match!,
+      );
+      if (reason !== null && routes.profile.mode === "audit") this.#wouldDeny(reason);
+      else if (reason !== null) return await this.#deny(head, target, 403, reason, started);
+    }
 
     // Per-client limits (never on `/_ping`): a client over its limit or its
     // share of the engine waits for its turn, or is answered 429.

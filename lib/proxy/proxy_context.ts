@@ -4,6 +4,7 @@
  * A module of its own so that the pipeline (`proxy_connection.ts`) and its
  * stages (`forwarder.ts`) both import it and not each other.
  */
+import type { OwnContainer } from "../engine/own_container.ts";
 import type { ClientLimiter } from "../limits/client_limiter.ts";
 import type { ClientDirectory } from "../engine/client_directory.ts";
 import type { Limits } from "../config/config.ts";
@@ -27,6 +28,8 @@ export interface ProxyContext {
   /** Counts what the access log records, when metrics are served; `null` otherwise. */
   metrics: ProxyMetrics | null;
   pool: UpstreamPool;
+  /** The proxy's own container once learned (`PROTECT_SELF`); `null`: none, or not yet. */
+  self: OwnContainer | null;
   /** Set once shutdown has begun: finish the request in flight, then close. */
   shuttingDown: boolean;
 }

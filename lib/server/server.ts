@@ -5,6 +5,7 @@
  * lists) is loaded before the listeners serve, and only when configured.
  */
 import { ClientLimiter } from "../limits/client_limiter.ts";
+import { watchOwnContainer } from "./own_container_watch.ts";
 import type { Config } from "../config/config.ts";
 import { formatListenAddress, type ListenAddress } from "../config/listen_address.ts";
 import type { Logger } from "../log/log.ts";
@@ -15,7 +16,7 @@ import { ClientConnection } from "../proxy/proxy_connection.ts";
 import type { ProxyContext } from "../proxy/proxy_context.ts";
 import { errorResponse } from "../http/responses.ts";
 import type { EngineEvents } from "../engine/engine_events.ts";
-import { loadOptionalModules, optional } from "../proxy/optional_modules.ts";
+import { loadOptionalModules, loadScopeResolver, optional } from "../proxy/optional_modules.ts";
 import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import { identifiesClients, type Policy } from "../policy/profile.ts";
 import { ActivePolicy } from "../proxy/route_cache.ts";
@@ -95,6 +96,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     scopes: () => resolver ??= new optional.ScopeResolver(pool, engineEvents()),
     limits: config.limits,
     limiter: new ClientLimiter(),
+    self: null,
     logger,
     metrics,
     pool,
@@ -195,6 +197,11 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     }
   };
   useClients(policy);
+  // PROTECT_SELF: the proxy's own container, learned in the background.
+  const stopWatchingSelf = watchOwnContainer(pool, logger, async (own) => {
+    await loadScopeResolver();
+    ctx.self = own;
+  });
   metrics?.watchServer(() => {
     let streams = 0;
     let tunnels = 0;
@@ -260,6 +267,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     },
     async shutdown() {
       ctx.shuttingDown = true;
+      stopWatchingSelf();
       closeListeners();
       pool.discardIdle();
       const allClosed = new Promise<void>((resolve) => {
@@ -277,6 +285,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     },
     async close() {
       ctx.shuttingDown = true;
+      stopWatchingSelf();
       closeListeners();
       for (const client of connections) client.close();
       sweeping = false;
