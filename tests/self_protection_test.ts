@@ -9,7 +9,7 @@
 import assert from "node:assert/strict";
 import { parseConfig } from "../lib/config/config.ts";
 import { runFlags } from "../lib/server/permissions.ts";
-import { engineSocket, testImage } from "./helpers/proxy_process.ts";
+import { engineSocket, podmanSocket, testImage } from "./helpers/proxy_process.ts";
 import { RawClient, type RawResponse } from "./helpers/raw_client.ts";
 import { run } from "../scripts/private_engine.ts";
 
@@ -20,6 +20,8 @@ const SOCKET_DIR = "/run/sp";
 const POLICY_DIR = "/etc/socket-proxy";
 
 const docker = (...args: string[]) => run("docker", ["-H", `unix://${engineSocket()}`, ...args]);
+/** Podman's Docker-compatible API, through the same CLI. */
+const podman = (...args: string[]) => run("docker", ["-H", `unix://${podmanSocket()}`, ...args]);
 
 /** The Dockerfile's final stage on a root filesystem assembled here, running `deno run`. */
 async function buildImage(): Promise<void> {
@@ -235,6 +237,75 @@ Deno.test("a proxy in a container refuses to stop, kill, pause, remove, rename, 
     });
   } finally {
     if (names.length > 0) await docker("rm", "-f", ...names).catch(() => {});
+    await docker("rmi", "-f", IMAGE).catch(() => {});
+  }
+});
+
+Deno.test("a proxy in a Podman container refuses to stop its own container, by the Docker and the libpod API", async (t) => {
+  await buildImage();
+  const name = `sp-self-podman-${TAG}`;
+  const dir = await Deno.makeTempDir({ prefix: "sp-self-podman-" });
+  try {
+    await run("sh", [
+      "-c",
+      `docker -H unix://${engineSocket()} save ${IMAGE} | ` +
+      `docker -H unix://${podmanSocket()} load -q`,
+    ]);
+    const id = (await podman(
+      "run",
+      "-d",
+      "--name",
+      name,
+      "--network",
+      "none",
+      // Podman's default open-file and process limits are above what this machine allows.
+      "--ulimit",
+      "nofile=1024:1024",
+      "--ulimit",
+      "nproc=1024:1024",
+      "-v",
+      `${podmanSocket()}:/var/run/docker.sock`,
+      "-v",
+      `${dir}:${SOCKET_DIR}`,
+      "-e",
+      `LISTEN=unix:${SOCKET_DIR}/proxy.sock`,
+      "-e",
+      "CONTAINERS=1",
+      "-e",
+      "POST=1",
+      "-e",
+      "ALLOW_STOP=1",
+      "-e",
+      "LIBPOD_CONTAINERS=1",
+      IMAGE,
+    )).trim();
+    const deadline = Date.now() + 60_000;
+    let log = "";
+    while (Date.now() < deadline && !/Protecting the proxy's own container/.test(log)) {
+      log = await run("sh", ["-c", `docker -H unix://${podmanSocket()} logs ${name} 2>&1`]);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    assert.match(log, /Protecting the proxy's own container/);
+    for (
+      const path of [
+        `/containers/${name}/stop`,
+        `/libpod/containers/${id.slice(0, 12)}/stop`,
+        `/v4.0.0/libpod/containers/${id}/stop`,
+      ]
+    ) {
+      await t.step(`POST ${path} is refused`, async () => {
+        const client = await RawClient.connectUnix(`${dir}/proxy.sock`);
+        try {
+          await client.write(`POST ${path} HTTP/1.1\r\nHost: d\r\nConnection: close\r\n\r\n`);
+          assertRefused((await client.readResponse())!, "stop", name);
+        } finally {
+          client.close();
+        }
+      });
+    }
+  } finally {
+    await podman("rm", "-f", name).catch(() => {});
+    await podman("rmi", "-f", IMAGE).catch(() => {});
     await docker("rmi", "-f", IMAGE).catch(() => {});
   }
 });
