@@ -145,29 +145,32 @@ async function main() {
       }
     }
     const median = (values: number[]) => [...values].sort((a, b) => a - b)[values.length >> 1];
-    const row = (name: string) => ({
-      alone: median(results[name].alone),
-      flood: median(results[name].flood),
-      p99: median(results[name].p99),
-    });
-    const unlimited = row("unlimited");
-    const defaults = row("defaults");
-    console.log(
-      [
-        `| proxy | quiet alone, req/s | quiet during the flood, req/s | p99 during, ms | flood vs alone |`,
-        `| --- | ---: | ---: | ---: | ---: |`,
-        `| limits off (MAX_CLIENT_REQUESTS=0) | ${unlimited.alone.toFixed(0)} | ${
-          unlimited.flood.toFixed(0)
-        } | ${unlimited.p99} | ${(unlimited.flood / unlimited.alone).toFixed(2)}x |`,
-        `| defaults | ${defaults.alone.toFixed(0)} | ${
-          defaults.flood.toFixed(0)
-        } | ${defaults.p99} | ${(defaults.flood / defaults.alone).toFixed(2)}x |`,
-        "",
-        `defaults during the flood vs limits off during the flood: ${
-          (defaults.flood / unlimited.flood).toFixed(2)
-        }x (medians of ${ROUNDS} rounds of ${SECONDS}s)`,
-      ].join("\n"),
+    const fixed = (n: number) => n.toFixed(0);
+    const lines = [
+      "| round | limits off: quiet alone | during the flood | defaults: quiet alone | during the flood " +
+      "| defaults: flood vs alone | defaults vs limits off, during the flood |",
+      "| ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ];
+    const alone: number[] = [];
+    const versus: number[] = [];
+    for (let round = 0; round < ROUNDS; round++) {
+      const off = { alone: results.unlimited.alone[round], flood: results.unlimited.flood[round] };
+      const on = { alone: results.defaults.alone[round], flood: results.defaults.flood[round] };
+      alone.push(on.flood / on.alone);
+      versus.push(on.flood / off.flood);
+      lines.push(
+        `| ${round + 1} | ${fixed(off.alone)} | ${fixed(off.flood)} | ${fixed(on.alone)} | ` +
+          `${fixed(on.flood)} | ${(on.flood / on.alone).toFixed(2)}x | ` +
+          `${(on.flood / off.flood).toFixed(1)}x |`,
+      );
+    }
+    lines.push(
+      `| median | | | | | ${median(alone).toFixed(2)}x | ${median(versus).toFixed(1)}x |`,
+      "",
+      `quiet p99 during the flood (median): limits off ${median(results.unlimited.p99)} ms, ` +
+        `defaults ${median(results.defaults.p99)} ms`,
     );
+    console.log(lines.join("\n"));
   } finally {
     for (const child of children) {
       child.kill("SIGTERM");
