@@ -208,6 +208,8 @@ export const GROUPS = {
       "tests/unit/policy/client_limit_settings_test.ts",
       "tests/unit/policy/self_protection_test.ts",
       "tests/unit/engine/container_hints_test.ts",
+      "tests/unit/limits/limits_mutation_test.ts",
+      "tests/unit/policy/client_limits_mutation_test.ts",
     ],
   },
 };

@@ -61,6 +61,11 @@ export class ClientLimiter {
     this.#clock = options.clock ?? (() => performance.now());
   }
 
+  /** Clients with a rate bucket, and with streams open, kept now (they are forgotten when idle). */
+  get tracked(): { buckets: number; streams: number } {
+    return { buckets: this.#buckets.size, streams: this.#streams.size };
+  }
+
   /** Streams and tunnels `key` has open now. */
   streams(key: string): number {
     return this.#streams.get(key) ?? 0;
@@ -79,9 +84,11 @@ export class ClientLimiter {
     if (limits.rate > 0) {
       let bucket = this.#buckets.get(key);
       if (bucket === undefined || bucket.rate !== limits.rate || bucket.burst !== limits.burst) {
+        // Before a new client's bucket is added: a bucket that is full again says no more
+        // than a new one would.
+        if (this.#buckets.size >= 256) this.#forgetFullBuckets(now);
         bucket = new TokenBucket(limits.rate, limits.burst, now);
         this.#buckets.set(key, bucket);
-        if (this.#buckets.size > 256) this.#forgetFullBuckets(now);
       }
       const wait = bucket.take(now);
       if (wait > 0) {

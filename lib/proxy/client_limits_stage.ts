@@ -28,6 +28,8 @@ export interface LimitRequest {
   readonly upgrade: boolean;
   /** An HTTP/1.0 client may end its side once its request is sent: that is not leaving. */
   readonly http10: boolean;
+  /** The client left after its turn came (the read begun while it waited saw the end). */
+  onLeave(): void;
 }
 
 /** `Pass`: go on (call `done()` when the exchange ends); `Limited`: 429; `null`: the client left. */
@@ -46,23 +48,28 @@ export async function limitClient(
   }
   if (!isWaiting(result)) return result;
   metrics?.waited(profile.name);
-  // While it waits, a client that goes away gives up its place. Only a read
-  // into free room: the request head's fields stay where they are.
+  // While it waits, a client that goes away gives up its place. (The request
+  // is in the forwarder's buffer by now: what is read is the body or the
+  // next request, kept for later, as the forwarder's own watch does.)
   let gone = false;
-  const watch = !client.reading && !client.eof && client.end < client.buf.length
-    ? client.fill()
-    : null;
-  const left = watch?.then((more) => {
-    if (more || (request.http10 && client.error === null)) return new Promise<never>(() => {});
+  const watch = client.eof ? Promise.resolve(false) : client.fill();
+  const leaving = (more: boolean) => !more && !(request.http10 && client.error === null);
+  const left = watch.then((more) => {
+    if (!leaving(more)) return new Promise<never>(() => {});
     gone = true;
     return null;
   });
-  const pass = await (left === undefined ? result.pass : Promise.race([result.pass, left]));
+  const pass = await Promise.race([result.pass, left]);
   if (gone || pass === null) {
     result.cancel();
     // Granted in the same turn as the client left: give the turn back.
     result.pass.then((granted) => granted.done());
     return null;
   }
+  // The read stays out while the request goes on: the forwarder's own watch
+  // cannot begin another, so its end is passed on here.
+  watch.then((more) => {
+    if (leaving(more)) request.onLeave();
+  });
   return pass;
 }

@@ -240,27 +240,6 @@ export class ClientConnection {
       else if (reason !== null) return await this.#deny(head, target, 403, reason, started);
     }
 
-    // Per-client limits (never on `/_ping`): a client over its limit or its
-    // share of the engine waits for its turn, or is answered 429.
-    if (ctx.limiter !== null && target.path !== "/_ping") {
-      const profile = routes.profile;
-      const pass = await limitClient(ctx.limiter, ctx.metrics, {
-        client,
-        facts: { container: this.#container, host: this.#host, listener: this.listener },
-        profile,
-        operation: decision.operation,
-        query: target.query,
-        upgrade: head.upgrade !== "",
-        http10: head.http10,
-      });
-      if (pass === null) return false;
-      if (!("done" in pass) && profile.mode === "audit") this.#wouldDeny(pass.message);
-      else if (!("done" in pass)) {
-        const { message, retryAfter } = pass;
-        return await this.#deny(head, target, 429, message, started, { message, retryAfter });
-      } else this.#pass = pass;
-    }
-
     // 5. Scope: the object a request names is looked up in the engine and
     // checked against the profile's scope and its rules on target labels;
     // what the profile may not see is answered as the engine answers for
@@ -349,6 +328,28 @@ export class ClientConnection {
       body !== null ? body.length : head.chunked ? -2 : head.contentLength,
     );
     if (body !== null) out.bytes(body);
+
+    // Per-client limits (never on `/_ping`): a client over its limit or its
+    // share of the engine waits for its turn, or is answered 429. Last before
+    // forwarding: the head is in `out`, so waiting may read ahead from the client.
+    if (ctx.limiter !== null && target.path !== "/_ping") {
+      const pass = await limitClient(ctx.limiter, ctx.metrics, {
+        client,
+        facts: { container: this.#container, host: this.#host, listener: this.listener },
+        profile: routes.profile,
+        operation: decision.operation,
+        query: target.query,
+        upgrade: head.upgrade !== "",
+        http10: head.http10,
+        onLeave: () => this.close(),
+      });
+      if (pass === null) return false;
+      if (!("done" in pass) && routes.profile.mode === "audit") this.#wouldDeny(pass.message);
+      else if (!("done" in pass)) {
+        const { message, retryAfter } = pass;
+        return await this.#deny(head, target, 429, message, started, { message, retryAfter });
+      } else this.#pass = pass;
+    }
 
     // 7. Forward, and relay the answer (rewritten or filtered for a scoped client).
     const scope = profile.scope;
