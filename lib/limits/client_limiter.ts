@@ -126,10 +126,10 @@ export class ClientLimiter {
       };
     }
     const quota: ClientQuota = { inFlight: limits.maxRequests, queued: limits.maxRequests };
-    let granted: () => void = () => {};
-    const pass = new Promise<Pass>((resolve) => {
-      granted = () => resolve(this.#pass(key));
-    });
+    // The promise is made only for a request that waits (not on the hot path);
+    // a grant never comes in the same turn as the acquire that queued it.
+    let resolve: (pass: Pass) => void = () => {};
+    const granted = () => resolve(this.#pass(key));
     const admission = this.queue.acquire(key, quota, now, granted);
     if (admission === "now") return this.#pass(key);
     if (admission === "full") {
@@ -141,6 +141,7 @@ export class ClientLimiter {
           "MAX_CLIENT_REQUESTS in the client's profile)",
       };
     }
+    const pass = new Promise<Pass>((done) => resolve = done);
     return {
       pass,
       cancel: () => {

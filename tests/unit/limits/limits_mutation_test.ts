@@ -234,3 +234,25 @@ Deno.test("the fair queue's edge cases", async (t) => {
     assert.equal(queue.size, 1, "the client whose request just ended is still active");
   });
 });
+
+Deno.test("a client's empty bucket is kept when the full ones are forgotten", () => {
+  let now = 0;
+  const limiter = new ClientLimiter({ clock: () => now });
+  const limits = { ...NONE, rate: 0.001, burst: 1 };
+  for (let i = 0; i < 257; i++) {
+    limiter.admit(`c${i}`, limits, false);
+    now += 10;
+  }
+  assert.equal(limiter.tracked.buckets, 257, "no bucket is full again");
+  assert.ok(isLimited(limiter.admit("c0", limits, false)));
+});
+
+Deno.test("a new request does not overtake its client's waiting ones, even when it could go", () => {
+  const queue = new FairQueue({ capacity: 2, activeMs: 1000 });
+  queue.acquire("b", QUOTA, 0, () => {});
+  queue.acquire("a", QUOTA, 0, () => {});
+  assert.equal(queue.acquire("a", QUOTA, 0, () => {}), "queued");
+  queue.release("b", 0);
+  // b is no longer active at 2000: a alone could go, but its first waiting request is first.
+  assert.equal(queue.acquire("a", QUOTA, 2000, () => {}), "queued");
+});
