@@ -52,11 +52,14 @@ export async function quiet(port: number, seconds: number): Promise<QuietResult>
   return { rps, p99 };
 }
 
-/** Starts the noisy client; `stop()` resolves with what it counted. */
+/**
+ * Starts the noisy client; `flooding` resolves once every one of its connections has had an
+ * answer (Deno's start-up is over), `stop()` with what it counted.
+ */
 export function noisy(
   port: number,
   connections = NOISY_CONNECTIONS,
-): { stop(): Promise<{ ok: number; limited: number; other: number }> } {
+): { flooding: Promise<void>; stop(): Promise<{ ok: number; limited: number; other: number }> } {
   const child = new Deno.Command(Deno.execPath(), {
     args: [
       "run",
@@ -68,13 +71,23 @@ export function noisy(
       NOISY,
     ],
     stdout: "piped",
-    stderr: "inherit",
+    stderr: "piped",
   }).spawn();
+  const stdout = new Response(child.stdout).text();
+  const flooding = (async () => {
+    let text = "";
+    for await (const chunk of child.stderr.pipeThrough(new TextDecoderStream())) {
+      text += chunk;
+      if (text.includes("flooding")) break;
+    }
+    if (!text.includes("flooding")) throw new Error(`The noisy client did not start: ${text}`);
+  })();
   return {
+    flooding,
     async stop() {
       child.kill("SIGTERM");
-      const output = await child.output();
-      return JSON.parse(new TextDecoder().decode(output.stdout));
+      await child.status;
+      return JSON.parse(await stdout);
     },
   };
 }
@@ -132,6 +145,7 @@ async function main() {
       for (const [name, port] of Object.entries(targets)) {
         const alone = await quiet(port, SECONDS);
         const flood = noisy(port);
+        await flood.flooding;
         await quiet(port, 1); // the flood settles
         const during = await quiet(port, SECONDS);
         const counted = await flood.stop();

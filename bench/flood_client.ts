@@ -2,7 +2,8 @@
  * A flooding client for `bench/fairness.ts`: `connections` keep-alive
  * connections from a given loopback source address, each sending one request
  * after another until stopped (SIGTERM), then printing what it counted as
- * JSON: `{"ok":n,"limited":n,"other":n}`.
+ * JSON: `{"ok":n,"limited":n,"other":n}`. It writes `flooding` to standard error once as many
+ * answers as connections have come.
  *
  *   deno run -A bench/flood_client.ts <from> <host:port> <connections> <path>
  *
@@ -32,6 +33,9 @@ function flood(): void {
       const end = answerEnd(buffer);
       if (end < 0) return;
       const status = Number(buffer.subarray(9, 12).toString("latin1"));
+      if (counts.ok + counts.limited + counts.other === Number(countText)) {
+        console.error("flooding"); // every connection is answered: the flood is on
+      }
       if (status === 200) counts.ok++;
       else if (status === 429) counts.limited++;
       else counts.other++;

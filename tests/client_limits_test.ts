@@ -139,23 +139,6 @@ Deno.test("past MAX_CLIENT_REQUESTS a request waits its turn, and past as many a
   }
 });
 
-/** The quiet client: 2 keep-alive connections from 127.0.0.1, `count` requests each; requests/s. */
-async function quietRate(port: number, count: number): Promise<number> {
-  const started = performance.now();
-  await Promise.all([0, 1].map(async () => {
-    const client = await RawClient.connectFrom("127.0.0.1", port);
-    try {
-      for (let i = 0; i < count; i++) {
-        const response = await ask(client, "/containers/json");
-        assert.equal(response.status, 200, response.text);
-      }
-    } finally {
-      client.close();
-    }
-  }));
-  return (2 * count) / ((performance.now() - started) / 1000);
-}
-
 Deno.test("a noisy client flooding from 127.0.0.2 leaves a quiet client at least half its rate, twice the unlimited case", async () => {
   const names = [0, 1, 2, 3, 4].map((i) => `sp-fair-${i}-${crypto.randomUUID().slice(0, 8)}`);
   for (const name of names) {
@@ -176,7 +159,7 @@ Deno.test("a noisy client flooding from 127.0.0.2 leaves a quiet client at least
         // The quiet client is wrk (2 connections from 127.0.0.1), as in bench/fairness.ts.
         rates[label].alone.push((await quiet(proxy.port, 2)).rps);
         const flood = noisy(proxy.port);
-        await quietRate(proxy.port, 5); // the flood is on
+        await flood.flooding;
         rates[label].flood.push((await quiet(proxy.port, 2)).rps);
         const counted = await flood.stop();
         assert.ok(counted.ok > 0 && counted.limited === 0, JSON.stringify(counted));
