@@ -15,24 +15,6 @@ export interface OwnContainer {
   readonly name: string;
 }
 
-function readText(path: string): string {
-  try {
-    return Deno.readTextFileSync(path);
-  } catch {
-    return "";
-  }
-}
-
-/** What this process can see of its container (`OWN_CONTAINER_FILES` in `permissions.ts`). */
-export function readContainerFiles(): ContainerFiles {
-  return {
-    mountinfo: readText("/proc/self/mountinfo"),
-    cgroup: readText("/proc/self/cgroup"),
-    containerenv: readText("/run/.containerenv"),
-    hostname: readText("/etc/hostname"),
-  };
-}
-
 /**
  * Asks the engine about each hint; the first container it knows is the
  * proxy's own (a short ID must be the start of the full one the engine
@@ -41,7 +23,7 @@ export function readContainerFiles(): ContainerFiles {
  */
 export async function findOwnContainer(
   pool: UpstreamPool,
-  files: ContainerFiles = readContainerFiles(),
+  files: ContainerFiles,
 ): Promise<OwnContainer | null> {
   for (const hint of containerHints(files)) {
     const answer = await engineJson<{ Id?: unknown; Name?: unknown }>(

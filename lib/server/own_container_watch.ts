@@ -3,12 +3,35 @@
  * start: asked of the engine once it answers (again every few seconds while
  * it does not), then kept for the life of the process.
  */
-import { findOwnContainer, type OwnContainer } from "../engine/own_container.ts";
+import { type ContainerFiles, containerHints } from "../engine/container_hints.ts";
+import type { OwnContainer } from "../engine/own_container.ts";
 import type { UpstreamPool } from "../engine/upstream_pool.ts";
 import type { Logger } from "../log/log.ts";
 import { after } from "../timer.ts";
 
 const RETRY_MS = 5000;
+
+function readText(path: string): string {
+  try {
+    return Deno.readTextFileSync(path);
+  } catch {
+    return "";
+  }
+}
+
+/**
+ * What this process can see of its container. Deno 2.9 reads `/proc` only
+ * with `--allow-all` (`OWN_CONTAINER_FILES` in `permissions.ts` grants the
+ * other two): the mounts and cgroup are hints only then.
+ */
+export function readContainerFiles(): ContainerFiles {
+  return {
+    mountinfo: readText("/proc/self/mountinfo"),
+    cgroup: readText("/proc/self/cgroup"),
+    containerenv: readText("/run/.containerenv"),
+    hostname: readText("/etc/hostname"),
+  };
+}
 
 /** Starts learning; `found` is called once with the container. Returns a function that stops it. */
 export function watchOwnContainer(
@@ -18,11 +41,15 @@ export function watchOwnContainer(
 ): () => void {
   let stopped = false;
   let cancel = () => {};
+  const files = readContainerFiles();
+  // Outside a container there is nothing to ask, and the engine client is not even loaded.
+  if (containerHints(files).length === 0) return () => {};
   const attempt = async () => {
     if (stopped) return;
     let own: OwnContainer | null;
     try {
-      own = await findOwnContainer(pool);
+      const { findOwnContainer } = await import("../engine/own_container.ts");
+      own = await findOwnContainer(pool, files);
     } catch (error) {
       logger.debug("Cannot ask the engine for the proxy's own container yet", {
         error: (error as Error).message,

@@ -16,7 +16,7 @@ import { GROUP_FILE } from "./group_file.ts";
 import { healthcheckAddress, type ListenAddress } from "../config/listen_address.ts";
 
 /**
- * The files `readContainerFiles` reads (`lib/engine/own_container.ts`). Deno
+ * The files `readContainerFiles` reads (`lib/server/own_container_watch.ts`). Deno
  * 2.9 reads `/proc` only with `--allow-all`: the mount table and cgroup are
  * hints only then.
  */
