@@ -1,11 +1,11 @@
 /**
- * The per-client limits stage of the pipeline: who the client is
- * (`client_key.ts`), whether the request is a stream (`stream_request.ts`),
- * and the limiter's answer — go, wait for the client's turn at the engine
- * (while watching that the client is still there), or 429.
+ * The per-client limits stage of the pipeline: whether the request is a
+ * stream (`stream_request.ts`), and the limiter's answer for the client (its
+ * key, `client_key.ts`, comes from the connection) — go, wait for the
+ * client's turn at the engine (while watching that the client is still
+ * there), or 429.
  */
 import type { BufferedConn } from "../http/buffered_conn.ts";
-import { type ClientFacts, clientKey } from "../limits/client_key.ts";
 import {
   type ClientLimiter,
   isLimited,
@@ -21,7 +21,8 @@ import type { Profile } from "../policy/profile.ts";
 /** What the stage needs of the request. */
 export interface LimitRequest {
   readonly client: BufferedConn;
-  readonly facts: ClientFacts;
+  /** The client's key (`clientKey`), computed once per connection and profile choice. */
+  readonly key: string;
   readonly profile: Profile;
   readonly operation: string | null;
   readonly query: string;
@@ -41,7 +42,7 @@ export async function limitClient(
   const { profile, client } = request;
   const limits = profile.clientLimits ?? DEFAULT_CLIENT_LIMITS;
   const stream = isStreamRequest(request.operation, request.query, request.upgrade);
-  const result = limiter.admit(clientKey(request.facts), limits, stream);
+  const result = limiter.admit(request.key, limits, stream);
   if (isLimited(result)) {
     metrics?.limited(profile.name, result.setting);
     return result;

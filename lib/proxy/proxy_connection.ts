@@ -41,6 +41,7 @@ import { after } from "../timer.ts";
 import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, hasField, isFormBody } from "./request_facts.ts";
 import { limitClient } from "./client_limits_stage.ts";
+import { clientKey } from "../limits/client_key.ts";
 import { refusesSelf } from "./self_protection_stage.ts";
 import type { Pass } from "../limits/client_limiter.ts";
 import type { Phase, ProxyContext } from "./proxy_context.ts";
@@ -77,6 +78,8 @@ export class ClientConnection {
   #active: ActivePolicy | null = null;
   #routes: RouteCache | null = null;
   #container: ClientContainer | null = null;
+  /** Who the client is for the per-client limits (`clientKey`), with its container once known. */
+  #clientKey = "";
   #operation: string | null = null;
   /** `allowed`, or `would-deny` in audit mode. */
   #verdict = "allowed";
@@ -335,7 +338,7 @@ export class ClientConnection {
     if (ctx.limiter !== null && target.path !== "/_ping") {
       const pass = await limitClient(ctx.limiter, ctx.metrics, {
         client,
-        facts: { container: this.#container, host: this.#host, listener: this.listener },
+        key: this.#clientKey,
         profile: routes.profile,
         operation: decision.operation,
         query: target.query,
@@ -412,6 +415,11 @@ export class ClientConnection {
       container = await this.#ctx.clients.lookup(this.#host);
     }
     this.#container = container ?? null;
+    this.#clientKey = clientKey({
+      container: this.#container,
+      host: this.#host,
+      listener: this.listener,
+    });
     const profile = selectProfile(policy, {
       listener: this.listener,
       address: this.#host === null ? null : parseAddress(this.#host),
