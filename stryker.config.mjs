@@ -227,6 +227,30 @@ export const GROUPS = {
       "tests/unit/scoping/scoping_mutation_test.ts",
     ],
   },
+  client_limits: {
+    mutate: [
+      "lib/limits/token_bucket.ts",
+      "lib/limits/fair_queue.ts",
+      "lib/limits/client_key.ts",
+      "lib/limits/stream_request.ts",
+      "lib/limits/client_limiter.ts",
+      "lib/policy/client_limit_settings.ts",
+      "lib/policy/self_protection.ts",
+      "lib/engine/container_hints.ts",
+    ],
+    tests: [
+      "tests/unit/limits/token_bucket_test.ts",
+      "tests/unit/limits/fair_queue_test.ts",
+      "tests/unit/limits/client_key_test.ts",
+      "tests/unit/limits/stream_request_test.ts",
+      "tests/unit/limits/client_limiter_test.ts",
+      "tests/unit/policy/client_limit_settings_test.ts",
+      "tests/unit/policy/self_protection_test.ts",
+      "tests/unit/engine/container_hints_test.ts",
+      "tests/unit/limits/limits_mutation_test.ts",
+      "tests/unit/policy/client_limits_mutation_test.ts",
+    ],
+  },
 };
 
 const selected = GROUPS[group];

@@ -23,7 +23,10 @@ const TEXT_OR_LIST: Schema = { oneOf: [TEXT, LIST] };
 
 /** Settings that are not switches: what each takes. */
 function settingSchema(name: string): Schema {
-  if (FLAG_NAMES.includes(name) || name === "SCRUB_ENVS" || name === "HOST_ACCESS") {
+  if (
+    FLAG_NAMES.includes(name) || name === "SCRUB_ENVS" || name === "HOST_ACCESS" ||
+    name === "PROTECT_SELF"
+  ) {
     return { $ref: "#/$defs/boolean" };
   }
   if (name === "OWNER") return { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$" };
@@ -35,6 +38,19 @@ function settingSchema(name: string): Schema {
         minimum: 0,
       }],
       description: "Time the engine gets to begin answering a finite request (30s, 2m; 0: none)",
+    };
+  }
+  if (name === "MAX_CLIENT_REQUESTS" || name === "MAX_CLIENT_STREAMS" || name === "RATE_BURST") {
+    return {
+      oneOf: [{ type: "integer", minimum: 0 }, { type: "string", pattern: "^\\s*[0-9]+\\s*$" }],
+    };
+  }
+  if (name === "RATE_LIMIT") {
+    return {
+      oneOf: [{ type: "number", minimum: 0 }, {
+        type: "string",
+        pattern: "^\\s*[0-9]+(\\.[0-9]+)?\\s*$",
+      }],
     };
   }
   return { oneOf: [{ $ref: "#/$defs/boolean" }, TEXT, LIST] };

@@ -99,7 +99,7 @@ Deno.test("main.ts loads the optional modules only through literal dynamic impor
  */
 const LAYERS: string[][] = [
   ["lib"], // timer, suggest, version
-  ["lib/http", "lib/log", "lib/routes", "lib/metrics"],
+  ["lib/http", "lib/log", "lib/routes", "lib/metrics", "lib/limits"],
   ["lib/admission"],
   ["lib/policy"],
   ["lib/scoping"],

@@ -108,6 +108,11 @@ const VALUE_SHAPES: Readonly<Record<string, RegExp>> = {
   METRICS_LISTEN: ADDRESS,
   API_VERSION_FLOOR: /^\s*[vV]?1\.[0-9]+\s*$/,
   MAX_BODY_SIZE: /^\s*[0-9]+(?:\.[0-9]+)?\s*(?:[kmgKMG]i?)?[bB]?\s*$/,
+  MAX_CLIENT_REQUESTS: COUNT,
+  MAX_CLIENT_STREAMS: COUNT,
+  RATE_LIMIT: /^\s*[0-9]+(?:\.[0-9]+)?\s*$/,
+  RATE_BURST: COUNT,
+  PROTECT_SELF: BOOLEAN,
 };
 for (const name of FLAG_NAMES) {
   (VALUE_SHAPES as Record<string, RegExp>)[name] = BOOLEAN;

@@ -9,6 +9,7 @@ const REASONS: Record<number, string> = {
   408: "Request Timeout",
   414: "URI Too Long",
   417: "Expectation Failed",
+  429: "Too Many Requests",
   431: "Request Header Fields Too Large",
   500: "Internal Server Error",
   502: "Bad Gateway",
@@ -28,6 +29,8 @@ export interface ResponseOptions {
   /** Leave the body out (the answer to a HEAD request). */
   head?: boolean;
   contentType?: string;
+  /** Add `Retry-After` (seconds). */
+  retryAfter?: number;
 }
 
 /** A complete response with `body`. */
@@ -40,6 +43,7 @@ export function plainResponse(
   const head = `HTTP/1.1 ${status} ${reasonPhrase(status)}\r\n` +
     `Content-Type: ${options.contentType ?? "text/plain; charset=utf-8"}\r\n` +
     `Content-Length: ${bytes.length}\r\n` +
+    (options.retryAfter !== undefined ? `Retry-After: ${options.retryAfter}\r\n` : "") +
     (options.close ? "Connection: close\r\n" : "") + "\r\n";
   const headBytes = encoder.encode(head);
   if (options.head) return headBytes;

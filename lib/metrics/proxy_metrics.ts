@@ -131,6 +131,22 @@ export class ProxyMetrics {
       ["state"],
     ),
   );
+  readonly #limited = this.registry.register(
+    new Counter(
+      "socket_proxy_limited_requests_total",
+      "Requests answered 429 by a per-client limit, by profile and setting (RATE_LIMIT, " +
+        "MAX_CLIENT_REQUESTS, MAX_CLIENT_STREAMS)",
+      ["profile", "setting"],
+    ),
+  );
+  readonly #waited = this.registry.register(
+    new Counter(
+      "socket_proxy_waited_requests_total",
+      "Requests that waited for their client's turn at the engine (MAX_CLIENT_REQUESTS, or the " +
+        "client over its fair share), by profile",
+      ["profile"],
+    ),
+  );
   readonly #reloads = this.registry.register(
     new Counter(
       "socket_proxy_policy_reloads_total",
@@ -162,6 +178,16 @@ export class ProxyMetrics {
       );
       this.registry.onCollect(() => rss.set([], residentMemory()));
     }
+  }
+
+  /** A request answered 429 by a per-client limit. */
+  limited(profile: string, setting: string): void {
+    this.#limited.inc([profile, setting]);
+  }
+
+  /** A request that waited for its client's turn at the engine. */
+  waited(profile: string): void {
+    this.#waited.inc([profile]);
   }
 
   /** One request, as the access log records it; `seconds` until its answer began. */

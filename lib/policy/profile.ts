@@ -6,6 +6,7 @@
  * name or labels — and, when none does, a profile that denies everything. An
  * env-only configuration is the same model with one profile for every client.
  */
+import type { ClientLimits } from "../limits/client_limiter.ts";
 import type { AdmissionSettings } from "../admission/admission_settings.ts";
 import { type Cidr, cidrContains } from "./cidr.ts";
 import type { Flags } from "./flags.ts";
@@ -46,6 +47,10 @@ export interface Profile {
   readonly preset?: { readonly name: string; readonly app: string };
   /** `ENGINE_TIMEOUT` for this profile's requests, in ms; `null` or absent: the proxy's. */
   readonly engineTimeoutMs?: number | null;
+  /** The per-client limits (absent: the defaults, `DEFAULT_CLIENT_LIMITS`). */
+  readonly clientLimits?: ClientLimits;
+  /** `PROTECT_SELF` (absent: on). */
+  readonly protectSelf?: boolean;
 }
 
 export interface Policy {

@@ -14,6 +14,8 @@ import {
   SettingError,
 } from "../admission/admission_settings.ts";
 import type { Scope } from "./scope.ts";
+import type { ClientLimits } from "../limits/client_limiter.ts";
+import { CLIENT_LIMIT_SETTING_NAMES, parseClientLimitSettings } from "./client_limit_settings.ts";
 import { FLAG_NAMES, type Flags, makeFlags } from "./flags.ts";
 import { compileGlob } from "./glob.ts";
 import { type LabelMatcher, parseLabelMatcher } from "./labels.ts";
@@ -34,6 +36,7 @@ export const PROFILE_SETTING_NAMES: readonly string[] = [
   ...ADMISSION_SETTING_NAMES,
   ...SCOPE_SETTING_NAMES,
   ENGINE_TIMEOUT,
+  ...CLIENT_LIMIT_SETTING_NAMES,
 ];
 
 export interface ProfileSettings {
@@ -43,6 +46,10 @@ export interface ProfileSettings {
   scope: Scope;
   /** `ENGINE_TIMEOUT` in ms; `null`: the proxy's. */
   engineTimeoutMs: number | null;
+  /** `MAX_CLIENT_REQUESTS`, `MAX_CLIENT_STREAMS`, `RATE_LIMIT`, `RATE_BURST`. */
+  clientLimits: ClientLimits;
+  /** `PROTECT_SELF`. */
+  protectSelf: boolean;
 }
 
 /** `1/0`, `true/false`, `yes/no`, `on/off` (any case), a YAML boolean, or the numbers 1 and 0. */
@@ -93,6 +100,12 @@ function parseScope(values: Readonly<Record<string, unknown>>): Scope {
   return { containerLabels, containerNames, owner, scrubEnvs };
 }
 
+function ops(
+  settings: ReturnType<typeof parseClientLimitSettings>,
+): Pick<ProfileSettings, "clientLimits" | "protectSelf"> {
+  return { clientLimits: settings.limits, protectSelf: settings.protectSelf };
+}
+
 /**
  * Reads a profile's settings. `inFile`: from a policy file, where switches
  * are absent unless given and host access is refused unless allowed; from the
@@ -115,5 +128,6 @@ export function parseProfileSettings(
     admission: parseAdmissionSettings(values, { hostAccess: !inFile }),
     scope: parseScope(values),
     engineTimeoutMs: parseEngineTimeout(values[ENGINE_TIMEOUT]),
+    ...ops(parseClientLimitSettings(values)),
   };
 }

@@ -147,6 +147,12 @@ export async function loadVersionFloor(): Promise<void> {
   };
 }
 
+/** Loads the scope resolver and the engine's events, for `PROTECT_SELF`'s lookups. */
+export async function loadScopeResolver(): Promise<void> {
+  scopeResolver ??= (await import("../engine/scope_resolver.ts")).ScopeResolver;
+  engineEvents ??= (await import("../engine/engine_events.ts")).EngineEvents;
+}
+
 function loaded<T>(module: T | null, what: string): T {
   if (module === null) {
     throw new Error(`${what} is used before a policy that needs it was loaded`);

@@ -46,6 +46,10 @@ import { deadlineMs, type EngineDeadline } from "./engine_deadline.ts";
 import { type LogRequest, writeAccessLine } from "./access_log.ts";
 import { describePeer, fieldText, isFormBody } from "./request_facts.ts";
 import { probeEngine, type Readiness, WATCHDOG_DEFAULTS } from "../engine/engine_watchdog.ts";
+import { limitClient } from "./client_limits_stage.ts";
+import { clientKey } from "../limits/client_key.ts";
+import { refusesSelf } from "./self_protection_stage.ts";
+import type { Pass } from "../limits/client_limiter.ts";
 import type { Phase, ProxyContext } from "./proxy_context.ts";
 import type { BodyFacts } from "../policy/body_fields.ts";
 
@@ -134,6 +138,8 @@ export class ClientConnection {
   #active: ActivePolicy | null = null;
   #routes: RouteCache | null = null;
   #container: ClientContainer | null = null;
+  /** Who the client is for the per-client limits (`clientKey`), with its container once known. */
+  #clientKey = "";
   #operation: string | null = null;
   /** `allowed`, or `would-deny` in audit mode. */
   #verdict = "allowed";
@@ -144,6 +150,8 @@ export class ClientConnection {
   #facts: BodyFacts | null = null;
   /** What the version floor did to the request in flight, for its log line. */
   #floorNotes: string[] = [];
+  /** The per-client limits' pass for the request in flight, given back when it ends. */
+  #pass: Pass | null = null;
 
   constructor(conn: Deno.Conn, ctx: ProxyContext, listener = "") {
     this.client = new Conn(conn, CLIENT_BUFFER);
@@ -181,11 +189,12 @@ export class ClientConnection {
   async serve(): Promise<void> {
     try {
       while (await this.#exchange()) {
-        // The next request on the same connection.
+        this.#endPass(); // the next request on the same connection
       }
     } catch (error) {
       this.#ctx.logger.debug("Connection ended", { client: this.peer, error: String(error) });
     } finally {
+      this.#endPass();
       this.close();
     }
   }
@@ -317,6 +326,19 @@ export class ClientConnection {
       return await this.#fwd.badGateway(head, route.forward, started, message);
     }
 
+    // The proxy's own container (PROTECT_SELF), once it is known.
+    if (ctx.self !== null) {
+      const reason = await refusesSelf(
+        ctx,
+        ctx.self,
+        routes.profile,
+        decision.operation,
+        route.match!,
+      );
+      if (reason !== null && routes.profile.mode === "audit") this.#wouldDeny(reason);
+      else if (reason !== null) return await this.#deny(head, target, 403, reason, started);
+    }
+
     // 5. Scope: the object a request names is looked up in the engine and
     // checked against the profile's scope and its rules on target labels;
     // what the profile may not see is answered as the engine answers for
@@ -434,6 +456,28 @@ export class ClientConnection {
       body !== null ? body.length : head.chunked ? -2 : head.contentLength,
     );
     if (body !== null) out.bytes(body);
+
+    // Per-client limits (never on `/_ping`): a client over its limit or its
+    // share of the engine waits for its turn, or is answered 429. Last before
+    // forwarding: the head is in `out`, so waiting may read ahead from the client.
+    if (ctx.limiter !== null && target.path !== "/_ping") {
+      const pass = await limitClient(ctx.limiter, ctx.metrics, {
+        client,
+        key: this.#clientKey,
+        profile: routes.profile,
+        operation: decision.operation,
+        query: target.query,
+        upgrade: head.upgrade !== "",
+        http10: head.http10,
+        onLeave: () => this.close(),
+      });
+      if (pass === null) return false;
+      if (!("done" in pass) && routes.profile.mode === "audit") this.#wouldDeny(pass.message);
+      else if (!("done" in pass)) {
+        const { message, retryAfter } = pass;
+        return await this.#deny(head, target, 429, message, started, { message, retryAfter });
+      } else this.#pass = pass;
+    }
 
     // 7. Forward, and relay the answer (rewritten or filtered for a scoped client),
     // within the time the engine gets to begin it.
@@ -573,6 +617,11 @@ export class ClientConnection {
       container = await this.#ctx.clients.lookup(this.#host);
     }
     this.#container = container ?? null;
+    this.#clientKey = clientKey({
+      container: this.#container,
+      host: this.#host,
+      listener: this.listener,
+    });
     const profile = selectProfile(policy, {
       listener: this.listener,
       address: this.#host === null ? null : parseAddress(this.#host),
@@ -611,7 +660,7 @@ export class ClientConnection {
     status: number,
     reason: string,
     started: number,
-    options: { message?: string } = {},
+    options: { message?: string; retryAfter?: number } = {},
   ): Promise<boolean> {
     const operation = this.#operation === null ? "" : ` (${this.#operation})`;
     // A 404 is the engine's own answer for what does not exist (or is out of scope).
@@ -623,7 +672,11 @@ export class ClientConnection {
         : `Forbidden by socket-proxy: ${head.method} ${target.path}${operation} ${reason}`);
     // A body the proxy will not read leaves the connection out of step: close it.
     const close = hasBody(head) || head.close || this.#closing();
-    const bytes = errorResponse(status, message, { close, head: head.method === "HEAD" });
+    const bytes = errorResponse(status, message, {
+      close,
+      head: head.method === "HEAD",
+      retryAfter: options.retryAfter,
+    });
     this.#log(
       "warning",
       head.method,
@@ -640,6 +693,11 @@ export class ClientConnection {
     }
     await this.client.write(bytes);
     return true;
+  }
+
+  #endPass(): void {
+    this.#pass?.done();
+    this.#pass = null;
   }
 
   #closing(): boolean {

@@ -4,6 +4,8 @@
  * A module of its own so that the pipeline (`proxy_connection.ts`) and its
  * stages (`forwarder.ts`) both import it and not each other.
  */
+import type { OwnContainer } from "../engine/own_container.ts";
+import type { ClientLimiter } from "../limits/client_limiter.ts";
 import type { ClientDirectory } from "../engine/client_directory.ts";
 import type { Limits } from "../config/config.ts";
 import type { Logger } from "../log/log.ts";
@@ -21,6 +23,8 @@ export interface ProxyContext {
   /** Looks up the objects requests name, for scoping and rules on target labels. */
   scopes(): ScopeResolver;
   limits: Limits;
+  /** The per-client limits and the engine's fair share; `null`: none (tests). */
+  limiter: ClientLimiter | null;
   logger: Logger;
   /** Counts what the access log records, when metrics are served; `null` otherwise. */
   metrics: ProxyMetrics | null;
@@ -29,6 +33,8 @@ export interface ProxyContext {
   engine?: EngineStatus | null;
   /** `API_VERSION_FLOOR` (`[1, 44]`), or `null`/absent for none. */
   versionFloor?: readonly [number, number] | null;
+  /** The proxy's own container once learned (`PROTECT_SELF`); `null`: none, or not yet. */
+  self: OwnContainer | null;
   /** Set once shutdown has begun: finish the request in flight, then close. */
   shuttingDown: boolean;
 }

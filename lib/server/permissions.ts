@@ -15,6 +15,13 @@ import type { Config } from "../config/config.ts";
 import { GROUP_FILE } from "./group_file.ts";
 import { healthcheckAddress, type ListenAddress } from "../config/listen_address.ts";
 
+/**
+ * The files `readContainerFiles` reads (`lib/server/own_container_watch.ts`). Deno
+ * 2.9 reads `/proc` only with `--allow-all`: the mount table and cgroup are
+ * hints only then.
+ */
+export const OWN_CONTAINER_FILES = ["/run/.containerenv", "/etc/hostname"];
+
 export interface PermissionSet {
   net: string[];
   read: string[];
@@ -45,6 +52,8 @@ export function requiredPermissions(config: Config): PermissionSet {
   net.add("unix:" + config.socketPath);
   paths.add(config.socketPath);
   paths.forEach((path) => read.add(path));
+  // What it can see of its own container (PROTECT_SELF, which a policy file may turn on).
+  for (const file of OWN_CONTAINER_FILES) read.add(file);
   // The directories of the files it reads: the policy file's also to watch it for changes.
   for (const file of [config.policyFile, config.tls?.certFile, config.tls?.keyFile]) {
     if (file) read.add(file.slice(0, file.lastIndexOf("/")) || "/");

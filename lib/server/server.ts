@@ -7,6 +7,8 @@
  * `lib/server/`: listeners, permissions, the metrics endpoint, reload, the healthcheck client and
  * the start-up summary. The top layer: it may import any other.
  */
+import { ClientLimiter } from "../limits/client_limiter.ts";
+import { watchOwnContainer } from "./own_container_watch.ts";
 import type { Config } from "../config/config.ts";
 import { formatListenAddress, type ListenAddress } from "../config/listen_address.ts";
 import type { Logger } from "../log/log.ts";
@@ -17,7 +19,12 @@ import { ClientConnection, engineReadiness } from "../proxy/proxy_connection.ts"
 import type { ProxyContext } from "../proxy/proxy_context.ts";
 import { errorResponse } from "../http/responses.ts";
 import type { EngineEvents } from "../engine/engine_events.ts";
-import { loadOptionalModules, loadVersionFloor, optional } from "../proxy/optional_modules.ts";
+import {
+  loadOptionalModules,
+  loadScopeResolver,
+  loadVersionFloor,
+  optional,
+} from "../proxy/optional_modules.ts";
 import type { ScopeResolver } from "../engine/scope_resolver.ts";
 import { identifiesClients, type Policy } from "../policy/profile.ts";
 import { ActivePolicy } from "../proxy/route_cache.ts";
@@ -105,6 +112,8 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     clients: null,
     scopes: () => resolver ??= new optional.ScopeResolver(pool, engineEvents()),
     limits: config.limits,
+    limiter: new ClientLimiter(),
+    self: null,
     logger,
     metrics,
     pool,
@@ -212,6 +221,11 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     }
   };
   useClients(policy);
+  // PROTECT_SELF: the proxy's own container, learned in the background.
+  const stopWatchingSelf = watchOwnContainer(pool, logger, async (own) => {
+    await loadScopeResolver();
+    ctx.self = own;
+  });
   metrics?.watchServer(() => {
     let streams = 0;
     let tunnels = 0;
@@ -283,6 +297,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     },
     async shutdown() {
       ctx.shuttingDown = true;
+      stopWatchingSelf();
       closeListeners();
       pool.discardIdle();
       const allClosed = new Promise<void>((resolve) => {
@@ -301,6 +316,7 @@ export async function startProxy(config: Config, options: StartOptions): Promise
     },
     async close() {
       ctx.shuttingDown = true;
+      stopWatchingSelf();
       closeListeners();
       for (const client of connections) client.close();
       sweeping = false;

@@ -178,5 +178,9 @@ Deno.test("default binaries may serve metrics on port 9102, loopback or every ad
     outDir: "dist",
   });
   assert.ok(command.args.some((arg) => arg.startsWith("--allow-net=") && arg.includes(":9102")));
-  assert.ok(command.args.includes("--allow-read=/var/run/docker.sock,/etc/socket-proxy"));
+  assert.ok(
+    command.args.includes(
+      "--allow-read=/var/run/docker.sock,/run/.containerenv,/etc/hostname,/etc/socket-proxy",
+    ),
+  );
 });

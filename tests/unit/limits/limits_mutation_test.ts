@@ -1,0 +1,258 @@
+/** Cases for the survivors of `deno task mutate:fast client_limits` (lib/limits/). */
+import assert from "node:assert/strict";
+import { FairQueue } from "../../../lib/limits/fair_queue.ts";
+import {
+  ACTIVE_MS,
+  ClientLimiter,
+  type ClientLimits,
+  ENGINE_CAPACITY,
+  isLimited,
+  isWaiting,
+  type Pass,
+} from "../../../lib/limits/client_limiter.ts";
+import { isStreamRequest } from "../../../lib/limits/stream_request.ts";
+import { TokenBucket } from "../../../lib/limits/token_bucket.ts";
+
+const NONE: ClientLimits = { maxRequests: 0, maxStreams: 0, rate: 0, burst: 0 };
+const QUOTA = { inFlight: 64, queued: 64 };
+const UNLIMITED = { inFlight: 0, queued: 0 };
+
+Deno.test("every operation that streams is known as one", async (t) => {
+  const always = [
+    "SystemEvents",
+    "LibpodSystemEvents",
+    "ContainerAttach",
+    "ContainerAttachWebsocket",
+    "LibpodContainerAttach",
+    "ExecStart",
+    "LibpodExecStart",
+    "Session",
+    "ContainerWait",
+    "LibpodContainerWait",
+    "ImageCreate",
+    "LibpodImagePull",
+    "ImagePush",
+    "LibpodImagePush",
+    "ImageBuild",
+    "LibpodImageBuild",
+    "LibpodLocalBuild",
+    "ImageLoad",
+    "LibpodImageLoad",
+    "LibpodImageImport",
+    "ImageGet",
+    "ImageGetAll",
+    "LibpodImageGet",
+    "LibpodImageExport",
+    "ContainerExport",
+    "LibpodContainerExport",
+    "PluginPull",
+    "PluginPush",
+    "LibpodManifestPush",
+    "LibpodArtifactPull",
+    "LibpodArtifactPush",
+  ];
+  for (const operation of always) {
+    await t.step(
+      `${operation} always`,
+      () => assert.equal(isStreamRequest(operation, "", false), true),
+    );
+  }
+  for (const operation of ["ContainerLogs", "LibpodContainerLogs", "ServiceLogs", "TaskLogs"]) {
+    await t.step(`${operation} with follow=1`, () => {
+      assert.equal(isStreamRequest(operation, "?follow=1", false), true);
+      assert.equal(isStreamRequest(operation, "", false), false);
+    });
+  }
+  for (
+    const operation of [
+      "ContainerStats",
+      "LibpodContainerStats",
+      "LibpodContainersStatsAll",
+      "LibpodPodStatsAll",
+    ]
+  ) {
+    await t.step(`${operation} unless stream=0`, () => {
+      assert.equal(isStreamRequest(operation, "", false), true);
+      assert.equal(isStreamRequest(operation, "?stream=0", false), false);
+    });
+  }
+  await t.step("an empty operation name is no stream", () => {
+    assert.equal(isStreamRequest("", "?follow=1&stream=1", false), false);
+  });
+});
+
+Deno.test("the query is read as the engine reads it", async (t) => {
+  const cases: [string, string, string, boolean][] = [
+    ["only a leading ? is the query's mark", "ContainerLogs", "follow?=1", false],
+    ["stream as a bare key is an empty value: false", "ContainerStats", "?stream", false],
+    ["+ is a space, not nothing", "ContainerStats", "?stream=fal+se", true],
+  ];
+  for (const [name, operation, query, stream] of cases) {
+    await t.step(name, () => assert.equal(isStreamRequest(operation, query, false), stream));
+  }
+});
+
+Deno.test("a token bucket that started later is full only burst/rate after its last take", () => {
+  const bucket = new TokenBucket(10, 2, 1000);
+  bucket.take(1000);
+  bucket.take(1000);
+  assert.equal(bucket.full(1100), false);
+  assert.equal(bucket.full(1200), true);
+});
+
+Deno.test("a limiter made without options shares 4 requests and remembers clients for a second", () => {
+  const limiter = new ClientLimiter();
+  assert.equal(limiter.queue.capacity, ENGINE_CAPACITY);
+  assert.equal(limiter.queue.activeMs, ACTIVE_MS);
+  assert.equal(ENGINE_CAPACITY, 4);
+  assert.equal(ACTIVE_MS, 1000);
+  // b's request ended just now (by the real clock): a is held to half the capacity.
+  const limits = { ...NONE, maxRequests: 64 };
+  (limiter.admit("b", limits, false) as Pass).done();
+  assert.ok(!isWaiting(limiter.admit("a", limits, false)));
+  assert.ok(!isWaiting(limiter.admit("a", limits, false)));
+  assert.ok(isWaiting(limiter.admit("a", limits, false)), "a third is over the share of 2");
+});
+
+Deno.test("a changed burst alone starts a new bucket", () => {
+  let now = 0;
+  const limiter = new ClientLimiter({ clock: () => now });
+  const two = { ...NONE, rate: 1, burst: 2 };
+  limiter.admit("a", two, false);
+  limiter.admit("a", two, false);
+  assert.ok(isLimited(limiter.admit("a", two, false)));
+  assert.ok(!isLimited(limiter.admit("a", { ...two, burst: 3 }, false)));
+  now += 0;
+});
+
+Deno.test("idle clients' buckets are forgotten past 256 clients, not before", () => {
+  let now = 0;
+  const limiter = new ClientLimiter({ clock: () => now });
+  const limits = { ...NONE, rate: 1000, burst: 1 };
+  for (let i = 0; i < 256; i++) {
+    limiter.admit(`c${i}`, limits, false);
+    now += 10;
+  }
+  assert.equal(limiter.tracked.buckets, 256);
+  limiter.admit("c256", limits, false);
+  assert.equal(limiter.tracked.buckets, 1, "only the newest, just taken from, is kept");
+});
+
+Deno.test("a client's last stream ending forgets it", () => {
+  const limiter = new ClientLimiter();
+  const pass = limiter.admit("a", NONE, true) as Pass;
+  assert.equal(limiter.tracked.streams, 1);
+  pass.done();
+  assert.equal(limiter.tracked.streams, 0);
+});
+
+Deno.test("a pass done twice gives back one request, not another's", () => {
+  const limiter = new ClientLimiter();
+  const limits = { ...NONE, maxRequests: 8 };
+  const first = limiter.admit("a", limits, false) as Pass;
+  limiter.admit("a", limits, false);
+  first.done();
+  first.done();
+  assert.equal(limiter.queue.inFlight("a"), 1);
+});
+
+Deno.test("the fair queue's edge cases", async (t) => {
+  await t.step("an unknown client has nothing waiting", () => {
+    assert.equal(new FairQueue({ capacity: 4, activeMs: 10 }).waiting("nobody"), 0);
+  });
+  await t.step("a release with nothing in flight does not go below 0", () => {
+    const queue = new FairQueue({ capacity: 4, activeMs: 10 });
+    queue.acquire("a", QUOTA, 0, () => {});
+    queue.release("a", 0);
+    queue.release("a", 0);
+    assert.equal(queue.inFlight("a"), 0);
+    assert.equal(queue.acquire("a", { inFlight: 1, queued: 0 }, 0, () => {}), "now");
+  });
+  await t.step("a client with several waiting is served to the last, then left alone", () => {
+    const queue = new FairQueue({ capacity: 100, activeMs: 10 });
+    const one = { inFlight: 1, queued: 4 };
+    const granted: number[] = [];
+    queue.acquire("a", one, 0, () => {});
+    queue.acquire("a", one, 0, () => granted.push(2));
+    queue.acquire("a", one, 0, () => granted.push(3));
+    queue.release("a", 1);
+    queue.release("a", 2);
+    queue.release("a", 3);
+    queue.release("a", 4);
+    assert.deepEqual(granted, [2, 3]);
+    assert.equal(queue.inFlight("a"), 0);
+  });
+  await t.step("cancelling one of a client's waiting requests keeps the others in line", () => {
+    const queue = new FairQueue({ capacity: 100, activeMs: 10 });
+    const one = { inFlight: 1, queued: 4 };
+    const granted: string[] = [];
+    const second = () => granted.push("second");
+    queue.acquire("a", one, 0, () => {});
+    queue.acquire("a", one, 0, second);
+    queue.acquire("a", one, 0, () => granted.push("third"));
+    assert.equal(queue.cancel("a", second, 0), true);
+    queue.release("a", 1);
+    assert.deepEqual(granted, ["third"]);
+  });
+  await t.step("a cancel lets a client go that a share no longer holds back", () => {
+    const queue = new FairQueue({ capacity: 2, activeMs: 1000 });
+    const granted: string[] = [];
+    queue.acquire("b", QUOTA, 0, () => {});
+    queue.acquire("a", QUOTA, 0, () => {});
+    queue.acquire("a", QUOTA, 0, () => granted.push("a2"));
+    const a3 = () => granted.push("a3");
+    queue.acquire("a", QUOTA, 0, a3);
+    queue.release("b", 0);
+    assert.deepEqual(granted, [], "b is active for a second: a keeps to 1");
+    queue.cancel("a", a3, 2000);
+    assert.deepEqual(granted, ["a2"], "b is gone: a has the engine to itself");
+  });
+  await t.step("a client is active for activeMs after a request that ended late", () => {
+    const queue = new FairQueue({ capacity: 2, activeMs: 1000 });
+    queue.acquire("quiet", QUOTA, 5000, () => {});
+    queue.release("quiet", 5000);
+    queue.acquire("noisy", QUOTA, 5999, () => {});
+    assert.equal(queue.acquire("noisy", QUOTA, 5999, () => {}), "queued");
+  });
+  await t.step("clients gone quiet are forgotten when another asks", () => {
+    const queue = new FairQueue({ capacity: 4, activeMs: 10 });
+    for (let i = 0; i < 10; i++) {
+      queue.acquire(`c${i}`, QUOTA, i * 100, () => {});
+      queue.release(`c${i}`, i * 100);
+    }
+    assert.equal(queue.size, 1);
+  });
+  await t.step("past 256 clients, those no longer active are forgotten when a request ends", () => {
+    const queue = new FairQueue({ capacity: 4, activeMs: 10 });
+    for (let i = 0; i < 256; i++) {
+      queue.acquire(`c${i}`, UNLIMITED, i * 100, () => {});
+      queue.release(`c${i}`, i * 100);
+    }
+    assert.equal(queue.size, 256);
+    queue.acquire("last", UNLIMITED, 30_000, () => {});
+    queue.release("last", 30_000);
+    assert.equal(queue.size, 1, "the client whose request just ended is still active");
+  });
+});
+
+Deno.test("a client's empty bucket is kept when the full ones are forgotten", () => {
+  let now = 0;
+  const limiter = new ClientLimiter({ clock: () => now });
+  const limits = { ...NONE, rate: 0.001, burst: 1 };
+  for (let i = 0; i < 257; i++) {
+    limiter.admit(`c${i}`, limits, false);
+    now += 10;
+  }
+  assert.equal(limiter.tracked.buckets, 257, "no bucket is full again");
+  assert.ok(isLimited(limiter.admit("c0", limits, false)));
+});
+
+Deno.test("a new request does not overtake its client's waiting ones, even when it could go", () => {
+  const queue = new FairQueue({ capacity: 2, activeMs: 1000 });
+  queue.acquire("b", QUOTA, 0, () => {});
+  queue.acquire("a", QUOTA, 0, () => {});
+  assert.equal(queue.acquire("a", QUOTA, 0, () => {}), "queued");
+  queue.release("b", 0);
+  // b is no longer active at 2000: a alone could go, but its first waiting request is first.
+  assert.equal(queue.acquire("a", QUOTA, 2000, () => {}), "queued");
+});
