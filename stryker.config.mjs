@@ -140,7 +140,7 @@ export const GROUPS = {
   pipeline: {
     // The parts of the I/O modules that decide: who is local, form bodies,
     // fields, and the pipeline's steps from the health answer to the form body.
-    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:272-294"],
+    mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:281-303"],
     tests: ["tests/unit/proxy/proxy_connection_mutation_test.ts"],
   },
   // Admission, by stage: Go's JSON decoding, the container checks, libpod's

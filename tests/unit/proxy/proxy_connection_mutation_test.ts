@@ -224,6 +224,8 @@ Deno.test("healthcheck --ready's header gets the watchdog's readiness, any other
         limits: config.limits,
         logger: new Logger({ level: "debug", sink: logs }),
         pool: absentEngine(),
+        limiter: null,
+        self: null,
         // A watchdog that saw the engine answer, in front of an engine now gone.
         engine: {
           failFast: false,
