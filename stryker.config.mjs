@@ -215,6 +215,7 @@ export const GROUPS = {
     ],
     tests: [
       "tests/unit/proxy/engine_deadline_test.ts",
+      "tests/unit/proxy/client_limits_stream_test.ts",
       "tests/unit/engine/engine_state_test.ts",
       "tests/unit/policy/engine_timeout_setting_test.ts",
     ],
@@ -232,7 +233,6 @@ export const GROUPS = {
       "lib/limits/token_bucket.ts",
       "lib/limits/fair_queue.ts",
       "lib/limits/client_key.ts",
-      "lib/limits/stream_request.ts",
       "lib/limits/client_limiter.ts",
       "lib/policy/client_limit_settings.ts",
       "lib/policy/self_protection.ts",
@@ -242,7 +242,6 @@ export const GROUPS = {
       "tests/unit/limits/token_bucket_test.ts",
       "tests/unit/limits/fair_queue_test.ts",
       "tests/unit/limits/client_key_test.ts",
-      "tests/unit/limits/stream_request_test.ts",
       "tests/unit/limits/client_limiter_test.ts",
       "tests/unit/policy/client_limit_settings_test.ts",
       "tests/unit/policy/self_protection_test.ts",

@@ -1,6 +1,6 @@
 /**
- * The per-client limits stage of the pipeline: whether the request is a
- * stream (`stream_request.ts`), and the limiter's answer for the client (its
+ * The per-client limits stage of the pipeline: the limiter's answer for the
+ * client, for a stream or a finite request (its
  * key, `client_key.ts`, comes from the connection) — go, wait for the
  * client's turn at the engine (while watching that the client is still
  * there), or 429.
@@ -13,7 +13,6 @@ import {
   type Limited,
   type Pass,
 } from "../limits/client_limiter.ts";
-import { isStreamRequest } from "../limits/stream_request.ts";
 import type { ProxyMetrics } from "../metrics/proxy_metrics.ts";
 import { DEFAULT_CLIENT_LIMITS } from "../policy/client_limit_settings.ts";
 import type { Profile } from "../policy/profile.ts";
@@ -24,9 +23,13 @@ export interface LimitRequest {
   /** The client's key (`clientKey`), computed once per connection and profile choice. */
   readonly key: string;
   readonly profile: Profile;
-  readonly operation: string | null;
-  readonly query: string;
-  readonly upgrade: boolean;
+  /**
+   * Whether it holds its connection open (a stream, a tunnel, a transfer):
+   * what `ENGINE_TIMEOUT` exempts (`engine_deadline.ts`), read from the same
+   * route and query. Streams count against `MAX_CLIENT_STREAMS`, and never
+   * against `MAX_CLIENT_REQUESTS` or the engine's fair share.
+   */
+  readonly stream: boolean;
   /** An HTTP/1.0 client may end its side once its request is sent: that is not leaving. */
   readonly http10: boolean;
   /** The client left after its turn came (the read begun while it waited saw the end). */
@@ -41,8 +44,7 @@ export async function limitClient(
 ): Promise<Pass | Limited | null> {
   const { profile, client } = request;
   const limits = profile.clientLimits ?? DEFAULT_CLIENT_LIMITS;
-  const stream = isStreamRequest(request.operation, request.query, request.upgrade);
-  const result = limiter.admit(request.key, limits, stream);
+  const result = limiter.admit(request.key, limits, request.stream);
   if (isLimited(result)) {
     metrics?.limited(profile.name, result.setting);
     return result;

@@ -465,9 +465,7 @@ export class ClientConnection {
         client,
         key: this.#clientKey,
         profile: routes.profile,
-        operation: decision.operation,
-        query: target.query,
-        upgrade: head.upgrade !== "",
+        stream: route.deadline!.kind === "exempt",
         http10: head.http10,
         onLeave: () => this.close(),
       });

@@ -10,87 +10,11 @@ import {
   isWaiting,
   type Pass,
 } from "../../../lib/limits/client_limiter.ts";
-import { isStreamRequest } from "../../../lib/limits/stream_request.ts";
 import { TokenBucket } from "../../../lib/limits/token_bucket.ts";
 
 const NONE: ClientLimits = { maxRequests: 0, maxStreams: 0, rate: 0, burst: 0 };
 const QUOTA = { inFlight: 64, queued: 64 };
 const UNLIMITED = { inFlight: 0, queued: 0 };
-
-Deno.test("every operation that streams is known as one", async (t) => {
-  const always = [
-    "SystemEvents",
-    "LibpodSystemEvents",
-    "ContainerAttach",
-    "ContainerAttachWebsocket",
-    "LibpodContainerAttach",
-    "ExecStart",
-    "LibpodExecStart",
-    "Session",
-    "ContainerWait",
-    "LibpodContainerWait",
-    "ImageCreate",
-    "LibpodImagePull",
-    "ImagePush",
-    "LibpodImagePush",
-    "ImageBuild",
-    "LibpodImageBuild",
-    "LibpodLocalBuild",
-    "ImageLoad",
-    "LibpodImageLoad",
-    "LibpodImageImport",
-    "ImageGet",
-    "ImageGetAll",
-    "LibpodImageGet",
-    "LibpodImageExport",
-    "ContainerExport",
-    "LibpodContainerExport",
-    "PluginPull",
-    "PluginPush",
-    "LibpodManifestPush",
-    "LibpodArtifactPull",
-    "LibpodArtifactPush",
-  ];
-  for (const operation of always) {
-    await t.step(
-      `${operation} always`,
-      () => assert.equal(isStreamRequest(operation, "", false), true),
-    );
-  }
-  for (const operation of ["ContainerLogs", "LibpodContainerLogs", "ServiceLogs", "TaskLogs"]) {
-    await t.step(`${operation} with follow=1`, () => {
-      assert.equal(isStreamRequest(operation, "?follow=1", false), true);
-      assert.equal(isStreamRequest(operation, "", false), false);
-    });
-  }
-  for (
-    const operation of [
-      "ContainerStats",
-      "LibpodContainerStats",
-      "LibpodContainersStatsAll",
-      "LibpodPodStatsAll",
-    ]
-  ) {
-    await t.step(`${operation} unless stream=0`, () => {
-      assert.equal(isStreamRequest(operation, "", false), true);
-      assert.equal(isStreamRequest(operation, "?stream=0", false), false);
-    });
-  }
-  await t.step("an empty operation name is no stream", () => {
-    assert.equal(isStreamRequest("", "?follow=1&stream=1", false), false);
-  });
-});
-
-Deno.test("the query is read as the engine reads it", async (t) => {
-  const cases: [string, string, string, boolean][] = [
-    ["only a leading ? is the query's mark", "ContainerLogs", "follow?=1", false],
-    ["stream as a bare key is an empty value: false", "ContainerStats", "?stream", false],
-    ["+ is a space, not nothing", "ContainerStats", "?stream=fal+se", true],
-  ];
-  for (const [name, operation, query, stream] of cases) {
-    await t.step(name, () => assert.equal(isStreamRequest(operation, query, false), stream));
-  }
-});
 
 Deno.test("a token bucket that started later is full only burst/rate after its last take", () => {
   const bucket = new TokenBucket(10, 2, 1000);
