@@ -130,6 +130,17 @@ function endpointSettings(aliases: string[]): Json {
   };
 }
 
+/** The test image as `docker save` writes it: the prebuilt helper's tarball stand-in. */
+async function savedImage(): Promise<Uint8Array> {
+  const dir = await Deno.makeTempDir({ prefix: "sp-runner-helper-" });
+  try {
+    await docker("save", "-o", `${dir}/helper.tar`, testImage());
+    return await Deno.readFile(`${dir}/helper.tar`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+}
+
 export const gitlabRunner: Replay = {
   app: "GitLab Runner (docker executor)",
   async run(endpoint: Endpoint, variant: Variant) {
@@ -178,8 +189,25 @@ export const gitlabRunner: Replay = {
       assert.ok(info.Runtimes && "runc" in info.Runtimes, "Runtimes");
       assert.ok(json(await get("/version")).ApiVersion);
 
-      // The helper image: not here, pulled (the engine's own registry error).
+      // The helper image: not here; the prebuilt tarball loaded and tagged (prebuilt.Get).
       assertEngine(await get(`/images/${HELPER}:${HELPER_TAG}/json`), 404, "helper inspect");
+      const loaded = await api.request("POST", `${v}/images/load?quiet=1`, {
+        headers: [AGENT, ["Content-Type", "application/x-tar"]],
+        body: await savedImage(),
+      });
+      assertEngine(loaded, 200, "image load");
+      const stream = loaded.text.split("\n").filter((line) => line.trim() !== "")
+        .map((line) => JSON.parse(line).stream ?? "").join("");
+      const loadedRef = /Loaded image(?: ID)?: (\S+)/.exec(stream)?.[1];
+      assert.equal(loadedRef, testImage(), loaded.text);
+      const tag = await post(
+        `/images/${loadedRef}/tag?repo=${queryEscape(HELPER)}&tag=${HELPER_TAG}`,
+      );
+      // Under OWNER only images carrying the owner's label may be tagged, and a loaded one does
+      // not: the proxy answers as for a missing image, and the runner pulls the helper instead
+      // (the engine's own registry error here).
+      assertEngine(tag, 404, "the tag of an image it does not own");
+      assert.match(json(tag).message, /No such image/);
       const helperPull = await post(
         `/images/create?fromImage=${
           queryEscape(`127.0.0.1:1/${HELPER.split("/").slice(1).join("/")}`)
