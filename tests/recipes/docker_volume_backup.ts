@@ -53,13 +53,9 @@ export const dockerVolumeBackup: Replay = {
     const archive = `/archive/backup-${id}.tar.gz`;
     try {
       const appId = await fixture(app, { labels: { [`${LABEL}.stop-during-backup`]: "true" } });
-      const dbId = await fixture(db, {
-        labels: {
-          [`${LABEL}.archive-pre`]:
-            `/bin/sh -c 'echo dumped >&2; echo $COMMAND_RUNTIME_ARCHIVE_FILEPATH > /tmp/dump'`,
-          [`${LABEL}.archive-post`]: "rm /tmp/dump",
-        },
-        env: ["POSTGRES_PASSWORD=hunter2"],
+      const dbId = await database(db, {
+        [`${LABEL}.archive-pre`]: DUMP,
+        [`${LABEL}.archive-post`]: "rm /dump/all.sql",
       });
       const otherId = await fixture(other);
       const api = new Api(endpoint, hostFor(endpoint, "api.moby.localhost"));
@@ -129,7 +125,7 @@ export const dockerVolumeBackup: Replay = {
       const pre = await runLabeled("archive-pre", "exec-pre");
       assert.deepEqual(pre.found.map((c) => c.Id), [dbId]);
       assert.deepEqual(pre.outputs, ["2:dumped\n"]);
-      assert.equal(await docker("exec", db, "cat", "/tmp/dump"), archive);
+      assert.equal(await docker("exec", db, "cat", "/dump/all.sql"), archive);
 
       // stopContainersAndServices: swarm?, the running containers, the stop of the labelled.
       const info = json(await get("/info"));
@@ -164,6 +160,20 @@ export const dockerVolumeBackup: Replay = {
         await post(`/containers/${dbId}/exec`, goExecCreate({ Privileged: true, Cmd: ["id"] })),
         /ALLOW_PRIVILEGED/,
       );
+      if (variant === "policy") {
+        // The body rule: no TTY, no variable but the archive's path.
+        assertRefused(
+          await post(`/containers/${dbId}/exec`, goExecCreate({ Tty: true, Cmd: ["sh"] })),
+          /Tty/,
+        );
+        assertRefused(
+          await post(
+            `/containers/${dbId}/exec`,
+            goExecCreate({ Env: ["LD_PRELOAD=/tmp/x.so"], Cmd: ["id"] }),
+          ),
+          /Env sets "LD_PRELOAD", not in \[COMMAND_RUNTIME_ARCHIVE_FILEPATH\]/,
+        );
+      }
       assertRefused(await get("/images/json"));
       assertRefused(await get("/events"));
       const create = await post(`/containers/create?name=sp-dvb-evil-${id}`, {
@@ -240,6 +250,61 @@ export const dockerVolumeBackupSwarm: Replay = {
       }),
       /ALLOW_BIND_MOUNTS/,
     );
+  },
+};
+
+/** compose.yaml's dump command, the one the profile's commented Cmd rule names. */
+const DUMP = "/bin/sh -c 'pg_dumpall -U postgres > /dump/all.sql'";
+
+/**
+ * A container labelled with `labels` whose `pg_dumpall` (a stand-in) says so on stderr and
+ * writes the archive's path, as docker-volume-backup passes it, to stdout.
+ */
+function database(name: string, labels: Record<string, string>): Promise<string> {
+  const fake =
+    "printf '#!/bin/sh\\necho dumped >&2\\necho \"$COMMAND_RUNTIME_ARCHIVE_FILEPATH\"\\n'";
+  return fixture(name, {
+    labels,
+    env: ["POSTGRES_PASSWORD=hunter2"],
+    command: [
+      "sh",
+      "-c",
+      `mkdir -p /dump && ${fake} > /bin/pg_dumpall && chmod +x /bin/pg_dumpall && ` +
+      'trap "exit 0" TERM; while :; do sleep 1; done',
+    ],
+  });
+}
+
+/** With the profile's Cmd rule: the labelled command runs, another is refused. */
+export const dockerVolumeBackupCommands: Replay = {
+  app: "docker-volume-backup (exec of one command)",
+  async run(endpoint: Endpoint, _variant: Variant) {
+    const db = `sp-dvb-cmd-${uniqueId()}`;
+    try {
+      const dbId = await database(db, { [`${LABEL}.archive-pre`]: DUMP });
+      const api = new Api(endpoint, hostFor(endpoint, "api.moby.localhost"));
+      const ping = await api.request("HEAD", "/_ping", { headers: [AGENT] });
+      const v = `/v${negotiated(ping, CLIENT_MAX)}`;
+      const exec = (cmd: string[]) =>
+        api.request("POST", `${v}/containers/${dbId}/exec`, {
+          body: goJson(goExecCreate({
+            AttachStdin: true,
+            AttachStderr: true,
+            Env: ["COMMAND_RUNTIME_ARCHIVE_FILEPATH=/archive/backup.tar.gz"],
+            Cmd: cmd,
+          })),
+          headers: [AGENT, ["Content-Type", "application/json"]],
+        });
+      assertEngine(await exec(argv(DUMP)), 201, "the labelled command");
+      assertRefused(
+        await exec([...argv(DUMP).slice(0, 2), `${argv(DUMP)[2]}; cat /etc/shadow`]),
+        /Cmd/,
+      );
+      assertRefused(await exec(["cat", "/etc/shadow"]), /Cmd/);
+      assertRefused(await exec(["/bin/sh", "-c", "pg_dumpall -U postgres > /etc/passwd"]), /Cmd/);
+    } finally {
+      await removeAll([db]);
+    }
   },
 };
 

@@ -1,5 +1,9 @@
 /** docker-volume-backup through its recipes (examples/docker-volume-backup/), against the real engine. */
-import { dockerVolumeBackup, dockerVolumeBackupSwarm } from "./docker_volume_backup.ts";
+import {
+  dockerVolumeBackup,
+  dockerVolumeBackupCommands,
+  dockerVolumeBackupSwarm,
+} from "./docker_volume_backup.ts";
 import { replayRecipe, replayThrough, startPolicyRecipe } from "./replay.ts";
 
 /** The profile's swarm rules, uncommented as its comment says. */
@@ -19,6 +23,18 @@ Deno.test("docker-volume-backup: each recipe serves a backup and refuses the res
   await t.step(
     "socket-proxy.env",
     () => replayRecipe(dockerVolumeBackup, "env", "docker-volume-backup/socket-proxy.env"),
+  );
+  await t.step(
+    "policy.yaml with its Cmd rule",
+    () =>
+      replayThrough(
+        dockerVolumeBackupCommands,
+        "policy",
+        () =>
+          startPolicyRecipe("docker-volume-backup/policy.yaml", {
+            substitutions: { "# Cmd: [[": "Cmd: [[" },
+          }),
+      ),
   );
   await t.step(
     "policy.yaml with its swarm rules",
