@@ -50,6 +50,37 @@ const EVENTS_FILTER = '{"event":{"create":true,"destroy":true,"die":true,"kill":
   '"pause":true,"rename":true,"restart":true,"start":true,"stop":true,"unpause":true,' +
   '"update":true},"label":{"ofelia.enabled=true":true},"type":{"container":true}}';
 
+/** compose.yaml's vacuum job, the one the profile's commented body rule names. */
+const VACUUM = ["vacuumdb", "--all", "--analyze"];
+
+/** With the profile's body rule on exec: the job's command, as its user, and nothing else. */
+export const ofeliaCommands: Replay = {
+  app: "Ofelia (exec of one command)",
+  async run(endpoint: Endpoint, _variant: Variant) {
+    const db = `sp-ofelia-cmd-${uniqueId()}`;
+    try {
+      await fixture(db, { labels: { "ofelia.enabled": "true" } });
+      const api = new Api(endpoint, hostFor(endpoint, "api.moby.localhost"));
+      const ping = await api.request("HEAD", "/_ping", { headers: [AGENT] });
+      const v = `/v${negotiated(ping, CLIENT_MAX)}`;
+      const exec = (user: string, cmd: string[]) =>
+        api.request("POST", `${v}/containers/${db}/exec`, {
+          body: goJson(
+            goExecCreate({ User: user, AttachStderr: true, AttachStdout: true, Cmd: cmd }),
+          ),
+          headers: [AGENT, ["Content-Type", "application/json"]],
+        });
+      assertEngine(await exec("postgres", VACUUM), 201, "the job's command");
+      assertRefused(await exec("postgres", ["sh", "-c", "cat /etc/shadow"]), /Cmd/);
+      assertRefused(await exec("postgres", [...VACUUM, "--host=evil"]), /Cmd/);
+      assertRefused(await exec("root", VACUUM), /User/);
+      assertRefused(await exec("", VACUUM), /User/);
+    } finally {
+      await removeAll([db]);
+    }
+  },
+};
+
 /** `since` from `time.Format(RFC3339Nano)`, as moby's `timestamp.GetTimestamp` sends it. */
 function since(date: Date): string {
   const ms = date.getTime();
@@ -194,7 +225,11 @@ export const ofelia: Replay = {
       // What Ofelia may not do.
       const evil = (host: Record<string, unknown>) =>
         post(`/containers/create?name=${job}-evil`, {
-          ...goConfig({ Image: testImage(), Cmd: ["true"] }),
+          ...goConfig({
+            Image: testImage(),
+            Cmd: ["true"],
+            Labels: { "ofelia.job.name": "report", "ofelia.job.type": "run" },
+          }),
           HostConfig: goHostConfig(host),
         });
       assertRefused(await evil({ Privileged: true }), /ALLOW_PRIVILEGED/);
@@ -215,6 +250,14 @@ export const ofelia: Replay = {
         );
         assertRefused(await get("/events"), /SystemEvents/);
         assertRefused(await get("/containers/json?all=1"), /filters/);
+        // The body rule: only containers labelled as Ofelia's run jobs.
+        assertRefused(
+          await post(`/containers/create?name=${job}-evil`, {
+            ...goConfig({ Image: testImage(), Cmd: ["true"], Labels: { app: "x" } }),
+            HostConfig: goHostConfig(),
+          }),
+          /Labels ofelia\.job\.type is absent, not run/,
+        );
       }
       assertRefused(await get(`/containers/${otherId}/archive?path=/etc`));
     } finally {
