@@ -430,7 +430,11 @@ export const gitlabRunner: Replay = {
       // A job cannot reach the host...
       const evil = (hostConfig: Record<string, unknown>, labels: Record<string, string> = {}) =>
         post(`/containers/create?name=${names.evil}`, {
-          ...goConfig({ Image: testImage(), Cmd: ["true"], Labels: runnerLabels(jobId, labels) }),
+          ...goConfig({
+            Image: testImage(),
+            Cmd: ["true"],
+            Labels: runnerLabels(jobId, { [`${PREFIX}.type`]: "build", ...labels }),
+          }),
           HostConfig: goHostConfig({ NetworkMode: network, ...hostConfig }),
         });
       assertRefused(await evil({ Privileged: true }), /ALLOW_PRIVILEGED/);
@@ -443,6 +447,16 @@ export const gitlabRunner: Replay = {
       // ... nor another owner's containers.
       assertRefused(await evil({ NetworkMode: `container:${foreign}` }));
       assertRefused(await evil({}, { [OWNER_LABEL]: "other-runner" }), /another owner/);
+      if (variant === "policy") {
+        // The body rule: only containers labelled as the runner's jobs.
+        assertRefused(
+          await post(`/containers/create?name=${names.evil}`, {
+            ...goConfig({ Image: testImage(), Cmd: ["true"], Labels: { app: "x" } }),
+            HostConfig: goHostConfig({ NetworkMode: network }),
+          }),
+          /Labels com\.gitlab\.gitlab-runner\.managed is absent/,
+        );
+      }
       assertHidden(await get(`/containers/${foreignId}/json`), foreignId);
       assertHidden(
         await post(`/containers/${foreign}/exec`, goExecCreate({ Cmd: ["id"] })),
