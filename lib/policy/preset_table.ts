@@ -22,6 +22,94 @@ export interface Preset {
 
 export const PRESETS: readonly Preset[] = [
   {
+    "name": "acme-companion",
+    "app": "acme-companion 2.8.2 (docker-gen 0.17.2)",
+    "recipe": "examples/acme-companion/policy.yaml",
+    "rules": [
+      "SystemVersion",
+      "SystemInfo",
+      "ContainerList",
+      "NetworkList",
+      "ContainerInspect",
+      "SystemPing",
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters": '{"event":["start","stop","die","health_status"]}',
+        },
+      },
+      {
+        "allow": "ContainerExec",
+        "target": {
+          "labels": {
+            "com.github.nginx-proxy.nginx": null,
+          },
+        },
+        "body": {
+          "Cmd": [
+            [
+              "sh",
+              "-c",
+              "/app/docker-entrypoint.sh /usr/local/bin/docker-gen /app/nginx.tmpl /etc/nginx/conf.d/default.conf; /usr/sbin/nginx -s reload",
+            ],
+          ],
+          "Privileged": false,
+          "Tty": false,
+          "User": null,
+        },
+      },
+      "ExecStart",
+      {
+        "allow": "ContainerKill",
+        "query": {
+          "signal": [
+            "SIGHUP",
+          ],
+        },
+        "target": {
+          "labels": {
+            "com.github.nginx-proxy.docker-gen": null,
+          },
+        },
+      },
+      {
+        "allow": "ContainerKill",
+        "query": {
+          "signal": [
+            "SIGHUP",
+          ],
+        },
+        "target": {
+          "labels": {
+            "com.github.nginx-proxy.nginx": null,
+          },
+        },
+      },
+    ],
+    "settings": {},
+  },
+  {
+    "name": "alloy",
+    "app": "Grafana Alloy 1.18.1",
+    "recipe": "examples/alloy/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "ContainerList",
+      "NetworkList",
+      "ContainerInspect",
+      {
+        "allow": "ContainerLogs",
+        "query": {
+          "follow": true,
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
     "name": "autoheal",
     "app": "willfarrell/autoheal:latest (docker-entrypoint as read in November 2026)",
     "recipe": "examples/autoheal/policy.yaml",
@@ -45,6 +133,118 @@ export const PRESETS: readonly Preset[] = [
       },
     ],
     "settings": {},
+  },
+  {
+    "name": "beszel-agent",
+    "app": "Beszel agent 0.18.8",
+    "recipe": "examples/beszel-agent/policy.yaml",
+    "rules": [
+      "SystemVersion",
+      "SystemInfo",
+      "ContainerList",
+      {
+        "allow": "ContainerStats",
+        "query": {
+          "stream": false,
+        },
+      },
+      "ContainerInspect",
+      {
+        "allow": "ContainerLogs",
+        "query": {
+          "follow": false,
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
+    "name": "caddy-docker-proxy",
+    "app": "caddy-docker-proxy 2.13.1",
+    "recipe": "examples/caddy-docker-proxy/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "SystemInfo",
+      "ContainerList",
+      "ContainerInspect",
+      "NetworkInspect",
+      "NetworkList",
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters": [
+            '{"scope":{"local":true,"swarm":true},"type":{"config":true,"container":true,"network":true,"service":true}}',
+            '{"type":{"config":true,"container":true,"network":true,"service":true}}',
+          ],
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
+    "name": "caddy-docker-proxy-swarm",
+    "app": "caddy-docker-proxy 2.13.1",
+    "recipe": "examples/caddy-docker-proxy/policy.swarm.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "SystemInfo",
+      "ContainerList",
+      "ContainerInspect",
+      "NetworkInspect",
+      "NetworkList",
+      "ConfigList",
+      "ConfigInspect",
+      "ServiceList",
+      "TaskList",
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters": [
+            '{"scope":{"local":true,"swarm":true},"type":{"config":true,"container":true,"network":true,"service":true}}',
+            '{"type":{"config":true,"container":true,"network":true,"service":true}}',
+          ],
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
+    "name": "crowdsec",
+    "app": "CrowdSec 1.7.8",
+    "recipe": "examples/crowdsec/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "SystemInfo",
+      {
+        "allow": "ContainerList",
+        "query": {
+          "filters": null,
+        },
+      },
+      "ContainerInspect",
+      "ContainerLogs",
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters": [
+            '{"type":{"container":true,"service":false}}',
+            '{"type":{"container":true,"service":true}}',
+          ],
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
   },
   {
     "name": "diun",
@@ -76,6 +276,42 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    "name": "docker-volume-backup",
+    "app": "docker-volume-backup 2.48.2",
+    "recipe": "examples/docker-volume-backup/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "SystemInfo",
+      "ContainerList",
+      "ContainerStop",
+      "ContainerStart",
+      {
+        "allow": "ContainerExec",
+        "body": {
+          "Tty": false,
+          "Env": [
+            "COMMAND_RUNTIME_ARCHIVE_FILEPATH",
+          ],
+        },
+      },
+      "ExecStart",
+      "ExecInspect",
+    ],
+    "settings": {
+      "CONTAINER_LABELS": [
+        "docker-volume-backup.stop-during-backup",
+        "docker-volume-backup.stop-during-backup-no-restart",
+        "docker-volume-backup.archive-pre",
+        "docker-volume-backup.archive-post",
+        "docker-volume-backup.exec-pre",
+        "docker-volume-backup.exec-post",
+      ],
+      "HOST_ACCESS": 0,
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
     "name": "dozzle",
     "app": "Dozzle v10 (moby/client v0.5.1)",
     "recipe": "examples/dozzle/policy.yaml",
@@ -91,6 +327,88 @@ export const PRESETS: readonly Preset[] = [
       "ContainerStats",
     ],
     "settings": {},
+  },
+  {
+    "name": "gitlab-runner",
+    "app": "GitLab Runner 19.3.0",
+    "recipe": "examples/gitlab-runner/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "SystemInfo",
+      "SystemVersion",
+      "ImageInspect",
+      "ImageCreate",
+      "ImageLoad",
+      "ImageTag",
+      "NetworkCreate",
+      "NetworkInspect",
+      "NetworkList",
+      "NetworkDisconnect",
+      "NetworkDelete",
+      "VolumeCreate",
+      "VolumeInspect",
+      "VolumeDelete",
+      {
+        "allow": "ContainerCreate",
+        "body": {
+          "Labels": {
+            "com.gitlab.gitlab-runner.managed": "true",
+            "com.gitlab.gitlab-runner.type": "*",
+          },
+        },
+      },
+      "ContainerInspect",
+      "ContainerAttach",
+      "ContainerStart",
+      "ContainerWait",
+      "ContainerStop",
+      "ContainerLogs",
+      "ContainerDelete",
+      "ContainerExec",
+      "ExecStart",
+    ],
+    "settings": {
+      "HOST_ACCESS": 0,
+      "OWNER": "gitlab-runner",
+    },
+  },
+  {
+    "name": "glance",
+    "app": "Glance 0.8.5",
+    "recipe": "examples/glance/policy.yaml",
+    "rules": [
+      {
+        "allow": "ContainerList",
+        "query": {
+          "filters": null,
+        },
+      },
+    ],
+    "settings": {},
+  },
+  {
+    "name": "homarr",
+    "app": "Homarr 1.74.0",
+    "recipe": "examples/homarr/policy.yaml",
+    "rules": [
+      "ContainerList",
+      {
+        "allow": "ContainerStats",
+        "query": {
+          "stream": false,
+        },
+      },
+      "ContainerInspect",
+      "ContainerStart",
+      "ContainerStop",
+      "ContainerRestart",
+      "ContainerDelete",
+      "ContainerLogs",
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
   },
   {
     "name": "homepage",
@@ -122,6 +440,145 @@ export const PRESETS: readonly Preset[] = [
     },
   },
   {
+    "name": "netdata",
+    "app": "Netdata 2.11.0",
+    "recipe": "examples/netdata/policy.yaml",
+    "rules": [
+      "ContainerInspect",
+      "SystemPingHead",
+      "SystemPing",
+      "SystemInfo",
+      "ImageList",
+      {
+        "allow": "ContainerList",
+        "query": {
+          "filters": [
+            '{"health":{"healthy":true}}',
+            '{"health":{"unhealthy":true}}',
+            '{"health":{"starting":true}}',
+            '{"health":{"none":true}}',
+          ],
+        },
+      },
+      {
+        "allow": "ContainerList",
+        "query": {
+          "filters": null,
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
+    "name": "nginx-proxy",
+    "app": "nginx-proxy 1.11.6 (docker-gen 0.17.2)",
+    "recipe": "examples/nginx-proxy/policy.yaml",
+    "rules": [
+      "SystemVersion",
+      "SystemInfo",
+      "ContainerList",
+      "NetworkList",
+      "ContainerInspect",
+      "SystemPing",
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters": '{"event":["start","stop","die","health_status","connect","disconnect"]}',
+        },
+      },
+    ],
+    "settings": {},
+  },
+  {
+    "name": "ofelia",
+    "app": "Ofelia 0.29.0",
+    "recipe": "examples/ofelia/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      {
+        "allow": "ContainerList",
+        "query": {
+          "filters": '{"label":{"ofelia.enabled=true":true}}',
+        },
+      },
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters":
+            '{"event":{"create":true,"destroy":true,"die":true,"kill":true,"pause":true,"rename":true,"restart":true,"start":true,"stop":true,"unpause":true,"update":true},"label":{"ofelia.enabled=true":true},"type":{"container":true}}',
+        },
+      },
+      {
+        "allow": "ContainerExec",
+        "target": {
+          "labels": {
+            "ofelia.enabled": "true",
+          },
+        },
+      },
+      "ExecStart",
+      "ExecInspect",
+      "ImageCreate",
+      "ImageInspect",
+      {
+        "allow": "ContainerCreate",
+        "body": {
+          "Labels": {
+            "ofelia.job.type": "run",
+            "ofelia.job.name": "*",
+          },
+        },
+      },
+      {
+        "allow": "ContainerStart",
+        "target": {
+          "labels": {
+            "ofelia.job.type": "run",
+          },
+        },
+      },
+      {
+        "allow": "ContainerWait",
+        "target": {
+          "labels": {
+            "ofelia.job.type": "run",
+          },
+        },
+      },
+      {
+        "allow": "ContainerLogs",
+        "target": {
+          "labels": {
+            "ofelia.job.type": "run",
+          },
+        },
+      },
+      {
+        "allow": "ContainerDelete",
+        "target": {
+          "labels": {
+            "ofelia.job.type": "run",
+          },
+        },
+      },
+      {
+        "allow": "ContainerStop",
+        "target": {
+          "labels": {
+            "ofelia.job.type": "run",
+          },
+        },
+      },
+    ],
+    "settings": {
+      "HOST_ACCESS": 0,
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
     "name": "portainer",
     "app": "Portainer CE (develop of October 2024, docker/docker v26)",
     "recipe": "examples/portainer/policy.yaml",
@@ -140,6 +597,96 @@ export const PRESETS: readonly Preset[] = [
       "ALLOW_LOGS": 1,
       "ALLOW_TOP": 1,
       "HOST_ACCESS": 0,
+    },
+  },
+  {
+    "name": "promtail",
+    "app": "Promtail 3.7.6",
+    "recipe": "examples/promtail/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "ContainerList",
+      "NetworkList",
+      "ContainerInspect",
+      {
+        "allow": "ContainerLogs",
+        "query": {
+          "follow": true,
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
+    },
+  },
+  {
+    "name": "sablier",
+    "app": "Sablier 1.16.2",
+    "recipe": "examples/sablier/policy.yaml",
+    "rules": [
+      "SystemPingHead",
+      "SystemPing",
+      "SystemVersion",
+      {
+        "allow": "ContainerList",
+        "query": {
+          "filters": [
+            '{"label":{"sablier.enable=true":true}}',
+            '{"label":{"com.docker.compose.project=*":true,"com.docker.compose.service=*":true}}',
+          ],
+        },
+      },
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters": '{"event":{*},"type":{"container":true}}',
+        },
+      },
+      "ContainerInspect",
+      {
+        "allow": "ContainerStart",
+        "target": {
+          "labels": {
+            "sablier.enable": "true",
+          },
+        },
+      },
+      {
+        "allow": "ContainerStop",
+        "target": {
+          "labels": {
+            "sablier.enable": "true",
+          },
+        },
+      },
+      {
+        "allow": "ContainerWait",
+        "target": {
+          "labels": {
+            "sablier.enable": "true",
+          },
+        },
+      },
+      {
+        "allow": "ContainerPause",
+        "target": {
+          "labels": {
+            "sablier.enable": "true",
+          },
+        },
+      },
+      {
+        "allow": "ContainerUnpause",
+        "target": {
+          "labels": {
+            "sablier.enable": "true",
+          },
+        },
+      },
+    ],
+    "settings": {
+      "SCRUB_ENVS": 1,
     },
   },
   {
@@ -215,6 +762,37 @@ export const PRESETS: readonly Preset[] = [
         "com.centurylinklabs.watchtower.enable=true",
         "com.centurylinklabs.watchtower=true",
       ],
+      "HOST_ACCESS": 0,
+      "ALLOW_BIND_MOUNTS": [
+        "/srv/appdata",
+      ],
+    },
+  },
+  {
+    "name": "wud",
+    "app": "What's Up Docker 8.3.1",
+    "recipe": "examples/wud/policy.yaml",
+    "rules": [
+      "ContainerList",
+      "ImageInspect",
+      "ContainerInspect",
+      {
+        "allow": "SystemEvents",
+        "query": {
+          "filters":
+            '{"type":["container"],"event":["create","destroy","start","stop","pause","unpause","die","update"]}',
+        },
+      },
+      "ImageCreate",
+      "ContainerStop",
+      "ContainerDelete",
+      "ContainerWait",
+      "ContainerCreate",
+      "NetworkConnect",
+      "ContainerStart",
+    ],
+    "settings": {
+      "CONTAINER_LABELS": "wud.watch=true",
       "HOST_ACCESS": 0,
       "ALLOW_BIND_MOUNTS": [
         "/srv/appdata",

@@ -10,6 +10,21 @@
 import assert from "node:assert/strict";
 import { PRESETS } from "../../lib/policy/preset_table.ts";
 import { engineSocket, startProxyProcess } from "../helpers/proxy_process.ts";
+import { acmeCompanion } from "./acme_companion.ts";
+import { alloy } from "./alloy.ts";
+import { beszelAgent } from "./beszel_agent.ts";
+import { caddyDockerProxy, caddyDockerProxySwarm } from "./caddy_docker_proxy.ts";
+import { crowdsec } from "./crowdsec.ts";
+import { dockerVolumeBackup } from "./docker_volume_backup.ts";
+import { gitlabRunner } from "./gitlab_runner.ts";
+import { glance } from "./glance.ts";
+import { homarr } from "./homarr.ts";
+import { netdata } from "./netdata.ts";
+import { nginxProxy } from "./nginx_proxy.ts";
+import { ofelia } from "./ofelia.ts";
+import { promtail } from "./promtail.ts";
+import { sablier } from "./sablier.ts";
+import { wud } from "./wud.ts";
 import { autoheal } from "./autoheal.ts";
 import { diun, diunSwarm } from "./diun.ts";
 import { dozzle } from "./dozzle.ts";
@@ -23,6 +38,22 @@ import { watchtower } from "./watchtower.ts";
 
 /** Each preset's replay. A new recipe's preset needs its row here. */
 const REPLAYS: Record<string, Replay> = {
+  "acme-companion": acmeCompanion,
+  alloy,
+  "beszel-agent": beszelAgent,
+  "caddy-docker-proxy": caddyDockerProxy,
+  "caddy-docker-proxy-swarm": caddyDockerProxySwarm,
+  crowdsec,
+  "docker-volume-backup": dockerVolumeBackup,
+  "gitlab-runner": gitlabRunner,
+  glance,
+  homarr,
+  netdata,
+  "nginx-proxy": nginxProxy,
+  ofelia,
+  promtail,
+  sablier,
+  wud,
   autoheal,
   diun,
   "diun-swarm": diunSwarm,
