@@ -214,6 +214,30 @@ export async function startEngine(options: { tcpPort?: number } = {}): Promise<P
   return engine;
 }
 
+/**
+ * `podman system service`'s arguments for a private service: storage and run
+ * state below `root` (vfs, cgroupfs, events in a file), listening on `socket`,
+ * never idling out. The engine matrix runs newer podmans with the same.
+ */
+export function podmanServiceArgs(root: string, socket: string): string[] {
+  return [
+    "--root",
+    `${root}/podman-root`,
+    "--runroot",
+    `${root}/podman-run`,
+    "--storage-driver",
+    "vfs",
+    "--cgroup-manager",
+    "cgroupfs",
+    "--events-backend",
+    "file",
+    "system",
+    "service",
+    "--time=0",
+    `unix://${socket}`,
+  ];
+}
+
 /** Starts `podman system service` on a socket below `root` (rootful, vfs storage). */
 export async function startPodman(
   root: string,
@@ -221,22 +245,7 @@ export async function startPodman(
   const podman = await which("podman");
   const socket = `${root}/podman.sock`;
   const child = new Deno.Command(podman, {
-    args: [
-      "--root",
-      `${root}/podman-root`,
-      "--runroot",
-      `${root}/podman-run`,
-      "--storage-driver",
-      "vfs",
-      "--cgroup-manager",
-      "cgroupfs",
-      "--events-backend",
-      "file",
-      "system",
-      "service",
-      "--time=0",
-      `unix://${socket}`,
-    ],
+    args: podmanServiceArgs(root, socket),
     stdin: "null",
     stdout: "null",
     stderr: "piped",

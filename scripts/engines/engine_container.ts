@@ -11,7 +11,13 @@
  * the container's first process), its container removed, mounts unmounted and
  * the directory removed.
  */
-import { type PrivateEngine, run, unmountUnder, waitForPing } from "../private_engine.ts";
+import {
+  podmanServiceArgs,
+  type PrivateEngine,
+  run,
+  unmountUnder,
+  waitForPing,
+} from "../private_engine.ts";
 import type { EngineTree } from "./engine_tree.ts";
 
 export interface ContainerEngine {
@@ -101,23 +107,7 @@ function engineCommand(tree: EngineTree, root: string, socket: string): string[]
       "--log-level=warn",
     ];
   }
-  return [
-    "podman",
-    "--root",
-    `${root}/podman-root`,
-    "--runroot",
-    `${root}/podman-run`,
-    "--storage-driver",
-    "vfs",
-    "--cgroup-manager",
-    "cgroupfs",
-    "--events-backend",
-    "file",
-    "system",
-    "service",
-    "--time=0",
-    `unix://${socket}`,
-  ];
+  return ["podman", ...podmanServiceArgs(root, socket)];
 }
 
 /** Starts the engine of `tree` as a container of `host`; fails when it does not answer. */
