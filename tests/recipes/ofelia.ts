@@ -70,7 +70,11 @@ export const ofeliaCommands: Replay = {
           ),
           headers: [AGENT, ["Content-Type", "application/json"]],
         });
-      assertEngine(await exec("postgres", VACUUM), 201, "the job's command");
+      // Forwarded: dockerd 28 looks the user up at exec create already, and the test image has
+      // no postgres user, so there the engine's own 400 answers it; older engines create it.
+      const job = await exec("postgres", VACUUM);
+      if (job.status === 400) assert.match(job.text, /unable to find user postgres/);
+      else assertEngine(job, 201, "the job's command");
       assertRefused(await exec("postgres", ["sh", "-c", "cat /etc/shadow"]), /Cmd/);
       assertRefused(await exec("postgres", [...VACUUM, "--host=evil"]), /Cmd/);
       assertRefused(await exec("root", VACUUM), /User/);
