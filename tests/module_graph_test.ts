@@ -98,7 +98,7 @@ Deno.test("main.ts loads the optional modules only through literal dynamic impor
  * and admission nothing of connections, and only the server knows them all.
  */
 const LAYERS: string[][] = [
-  ["lib"], // timer, suggest, version
+  ["lib"], // timer, suggest, version, duration
   ["lib/http", "lib/log", "lib/routes", "lib/metrics", "lib/limits"],
   ["lib/admission"],
   ["lib/policy"],
