@@ -620,3 +620,22 @@ Deno.test("routes whose answers changed in 1.45 are refused under a 1.45 floor",
     assert.match(result.reason, /Container and ContainerConfig.*use API 1\.45/);
   }
 });
+
+Deno.test("only the body paths of the changes crossed are read: other fields, whatever their name or shape, are not noted", () => {
+  // Any top-level name is left alone, even the one Stryker's mutant adds to the paths.
+  const outcome = body("ContainerCreate", "v1.40", {
+    HostConfig: { CgroupnsMode: "host", Binds: "/a:/a:ro" },
+    "Stryker was here": { Type: "bind", Target: "/x", ReadOnly: true },
+  }, [1, 41]);
+  assert.deepEqual(outcome, { kind: "forward", body: null, notes: [] });
+  assert.deepEqual(
+    body("ContainerCreate", "v1.43", { HostConfig: { CgroupnsMode: "host", Binds: "/a:/a:ro" } }),
+    { kind: "forward", body: null, notes: [] },
+    "Binds that are not a list",
+  );
+});
+
+Deno.test("an answer of another shape than the route's is left as it is", () => {
+  const rewrite = floorAnswer(plan("ImageList", "v1.43"), "ImageList")!;
+  assert.deepEqual(rewrite({ Images: [{ Size: 1 }] }), { Images: [{ Size: 1 }] });
+});
