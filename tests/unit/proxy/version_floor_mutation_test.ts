@@ -307,7 +307,7 @@ Deno.test("a body setting a field the old version ignored is refused, for every 
     [
       "ServiceCreate",
       "v1.39",
-      spec({ Configs: [{ Runtime: { a: 1 } }] }),
+      spec({ Configs: [{ ConfigName: "c" }, { ConfigName: "d", Runtime: {} }] }),
       "TaskTemplate.ContainerSpec.Configs[].Runtime",
     ],
     [
@@ -349,8 +349,14 @@ Deno.test("a body setting a field the old version ignored is refused, for every 
     [
       "ServiceUpdate",
       "v1.40",
-      { ...spec({}), Mode: { GlobalJob: { Extra: 1 } } },
+      { ...spec({}), Mode: { GlobalJob: {} } },
       "Mode.GlobalJob",
+    ],
+    [
+      "ServiceUpdate",
+      "v1.40",
+      { ...spec({}), Mode: { ReplicatedJob: {} } },
+      "Mode.ReplicatedJob",
     ],
     [
       "ServiceCreate",
@@ -638,4 +644,28 @@ Deno.test("only the body paths of the changes crossed are read: other fields, wh
 Deno.test("an answer of another shape than the route's is left as it is", () => {
   const rewrite = floorAnswer(plan("ImageList", "v1.43"), "ImageList")!;
   assert.deepEqual(rewrite({ Images: [{ Size: 1 }] }), { Images: [{ Size: 1 }] });
+});
+
+Deno.test("a job mode or runtime target is set by being there, even empty; null leaves it unset", async (t) => {
+  const service = (fields: object) => ({
+    TaskTemplate: { ContainerSpec: { Image: "a" } },
+    ...fields,
+  });
+  await t.step("null modes and a null runtime target are forwarded", () => {
+    assert.deepEqual(
+      body("ServiceCreate", "v1.40", {
+        ...service({ Mode: { GlobalJob: null, ReplicatedJob: null } }),
+        TaskTemplate: { ContainerSpec: { Configs: [{ ConfigName: "c", Runtime: null }] } },
+      }),
+      { kind: "forward", body: null, notes: [] },
+    );
+  });
+  await t.step("an empty map is still no setting", () => {
+    assert.deepEqual(
+      body("ServiceCreate", "v1.39", {
+        TaskTemplate: { ContainerSpec: { Sysctls: {} } },
+      }),
+      { kind: "forward", body: null, notes: [] },
+    );
+  });
 });
