@@ -143,6 +143,16 @@ export const GROUPS = {
     mutate: ["lib/proxy/request_facts.ts", "lib/proxy/proxy_connection.ts:281-303"],
     tests: ["tests/unit/proxy/proxy_connection_mutation_test.ts"],
   },
+  // API_VERSION_FLOOR: the table of versioned changes and the stage that
+  // rewrites targets, bodies and answers by it.
+  version_floor: {
+    mutate: ["lib/routes/api_versions.ts", "lib/proxy/version_floor_stage.ts"],
+    tests: [
+      "tests/unit/routes/api_versions_test.ts",
+      "tests/unit/proxy/version_floor_stage_test.ts",
+      "tests/unit/proxy/version_floor_mutation_test.ts",
+    ],
+  },
   // Admission, by stage: Go's JSON decoding, the container checks, libpod's
   // and kube's bodies, and the other operations. Every admission test goes
   // through admit(), so each group runs the tests that reach its modules.

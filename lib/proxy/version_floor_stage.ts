@@ -12,6 +12,7 @@ import {
   type AnswerTranslation,
   type FloorPlan,
   formatVersion,
+  POINTER_FIELDS,
   type VersionChange,
 } from "../routes/api_versions.ts";
 
@@ -220,7 +221,10 @@ export function floorBody(body: Uint8Array, plan: Rewrite, operation: string): B
         return refuse(`the body names ${found.ambiguous}`, change, "send each field once");
       }
       if (effect.kind === "refuse-fields") {
-        if (found.some((place) => !isZero(place.value))) {
+        const set = POINTER_FIELDS.has(path)
+          ? (value: Json) => value !== null
+          : (value: Json) => !isZero(value);
+        if (found.some((place) => set(place.value))) {
           return refuse(`${path} is set`, change, `use API ${since(change)} or leave it out`);
         }
       } else if (effect.kind === "drop-fields") {

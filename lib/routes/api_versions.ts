@@ -87,6 +87,17 @@ const CREATE = ["ContainerCreate"];
 const SERVICES = ["ServiceCreate", "ServiceUpdate"];
 const SPEC = "TaskTemplate.ContainerSpec";
 
+/**
+ * Fields of `refuse-fields` whose Go type is a pointer to a struct: set
+ * whenever present and not `null`, even as `{}`, which is how the empty
+ * structs `GlobalJob` and a config's `Runtime` target are asked for.
+ */
+export const POINTER_FIELDS: ReadonlySet<string> = new Set([
+  "Mode.ReplicatedJob",
+  "Mode.GlobalJob",
+  `${SPEC}.Configs[].Runtime`,
+]);
+
 /** Every versioned change from 1.25 to 1.51 that is not a pure addition. Additions are not listed. */
 export const VERSION_CHANGES: readonly VersionChange[] = [
   // 1.25

@@ -106,6 +106,21 @@ Deno.test("prepareAdmission() loads the YAML parser for kube play only, and admi
   );
 });
 
+Deno.test("admit() lets an error that is not a refusal through as it is, never as a verdict", () => {
+  const settings = parseAdmissionSettings({}, { hostAccess: false });
+  const broken = new Error("the body could not be read");
+  const body = {
+    get length(): number {
+      throw broken;
+    },
+  } as unknown as Uint8Array;
+  assert.throws(
+    () =>
+      admit({ operation: "ContainerCreate", query: new Map(), body, contentType: "" }, settings),
+    (error) => error === broken,
+  );
+});
+
 Deno.test("admit() refuses the operations it cannot inspect, saying what they would do", async (t) => {
   const cases: [string, string, string][] = [
     [

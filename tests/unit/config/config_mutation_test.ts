@@ -673,3 +673,37 @@ Deno.test("misspelt names of switches and of other settings are warned about", (
     "(names are upper case)",
   ]);
 });
+
+Deno.test("API_VERSION_FLOOR is off when empty, 0 or off, and otherwise a version from 1.25 to 1.51", async (t) => {
+  const cases: [string, readonly [number, number] | null][] = [
+    ["", null],
+    ["0", null],
+    ["off", null],
+    ["OFF", null],
+    [" 1.44 ", [1, 44]],
+    ["v1.44", [1, 44]],
+    ["1.25", [1, 25]],
+    ["1.51", [1, 51]],
+  ];
+  for (const [value, floor] of cases) {
+    await t.step(JSON.stringify(value), () => {
+      assert.deepEqual(parseConfig({ API_VERSION_FLOOR: value }).config.versionFloor, floor);
+    });
+  }
+});
+
+Deno.test("an API_VERSION_FLOOR that is no version the table knows is refused with the range", async (t) => {
+  for (const value of ["1.24", "1.52", "21.44", "1.441", "x1.44", "2.0", "latest"]) {
+    await t.step(value, () => {
+      assert.throws(() => parseConfig({ API_VERSION_FLOOR: value }), (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.equal(
+          error.message,
+          `Invalid value for API_VERSION_FLOOR: ${JSON.stringify(value)} (use an API version ` +
+            "from 1.25 to 1.51, such as 1.44, or leave it empty for none)",
+        );
+        return true;
+      });
+    });
+  }
+});

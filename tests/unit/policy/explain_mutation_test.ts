@@ -409,3 +409,22 @@ Deno.test("check shows a profile's own ENGINE_TIMEOUT, and nothing for one witho
     assert.ok(!describeProfile(policy.fallback).some((line) => line.includes("engine:")));
   });
 });
+
+Deno.test("check and explain name the preset a profile takes its rules from", async () => {
+  const { findPreset } = await import("../../../lib/policy/presets.ts");
+  const withPreset = parsePolicy(
+    "profiles:\n  - name: proxy\n    match: { source: 10.0.0.3 }\n    preset: traefik\n",
+    "/etc/sp/policy.yaml",
+    ROUTES,
+    { listeners: [], forceAudit: false },
+  );
+  assert.ok(
+    describePolicy(withPreset).includes(`  preset:     traefik (${findPreset("traefik")!.app})`),
+  );
+  const client = { listener: "x", address: parseAddress("10.0.0.3"), container: null };
+  const explained = explainRequest(withPreset, routeMatcher(), client, "GET", "/_ping").lines;
+  assert.ok(
+    explained.includes('  profile:    "proxy" (line 2), for source 10.0.0.3, preset traefik'),
+    explained.join("\n"),
+  );
+});

@@ -835,3 +835,13 @@ Deno.test("clients are looked up in the engine when a profile matches containers
     await t.step(name, () => assert.equal(identifiesClients(load(text)), expected));
   }
 });
+
+Deno.test("a profile's own client limits and PROTECT_SELF are among its settings", () => {
+  const settings = parseProfileSettings(
+    { MAX_CLIENT_REQUESTS: 3, MAX_CLIENT_STREAMS: 4, PROTECT_SELF: 0 },
+    true,
+  );
+  assert.equal(settings.clientLimits.maxRequests, 3);
+  assert.equal(settings.clientLimits.maxStreams, 4);
+  assert.equal(settings.protectSelf, false);
+});
