@@ -4,9 +4,10 @@
  * `RATE_BURST` and `PROTECT_SELF`. The same parser reads the environment
  * (strings) and a policy file (YAML values). Pure.
  *
- * The defaults are ones no app notices (README, "Per-client limits"): 64
- * finite requests at the engine per client (and as many waiting), 256 open
- * streams, no rate limit, the proxy's own container protected.
+ * The defaults are ones no app notices (README, "Per-client limits"): 128
+ * finite requests at the engine per client (and as many waiting), no limit
+ * of streams but `MAX_CONNECTIONS` (a log shipper holds one per container),
+ * no rate limit, the proxy's own container protected.
  */
 import { parseBool, SettingError } from "../admission/admission_settings.ts";
 import type { ClientLimits } from "../limits/client_limiter.ts";
@@ -20,8 +21,8 @@ export const CLIENT_LIMIT_SETTING_NAMES = [
 ] as const;
 
 export const DEFAULT_CLIENT_LIMITS: ClientLimits = Object.freeze({
-  maxRequests: 64,
-  maxStreams: 256,
+  maxRequests: 128,
+  maxStreams: 0,
   rate: 0,
   burst: 0,
 });

@@ -11,10 +11,14 @@ Deno.test("the per-client limit settings read as the environment and a policy fi
       limits: DEFAULT_CLIENT_LIMITS,
       protectSelf: true,
     }],
-    ["the defaults are 64 requests, 256 streams, no rate", {}, {
-      limits: { maxRequests: 64, maxStreams: 256, rate: 0, burst: 0 },
-      protectSelf: true,
-    }],
+    [
+      "the defaults are 128 requests, streams unlimited (MAX_CONNECTIONS bounds them), no rate",
+      {},
+      {
+        limits: { maxRequests: 128, maxStreams: 0, rate: 0, burst: 0 },
+        protectSelf: true,
+      },
+    ],
     ["texts from the environment", {
       MAX_CLIENT_REQUESTS: " 8 ",
       MAX_CLIENT_STREAMS: "0",
@@ -26,9 +30,9 @@ Deno.test("the per-client limit settings read as the environment and a policy fi
       MAX_CLIENT_REQUESTS: 0,
       RATE_LIMIT: 20,
       PROTECT_SELF: false,
-    }, { limits: { maxRequests: 0, maxStreams: 256, rate: 20, burst: 20 }, protectSelf: false }],
+    }, { limits: { maxRequests: 0, maxStreams: 0, rate: 20, burst: 20 }, protectSelf: false }],
     ["a rate without a burst: a second's worth, rounded up", { RATE_LIMIT: "0.5" }, {
-      limits: { maxRequests: 64, maxStreams: 256, rate: 0.5, burst: 1 },
+      limits: { maxRequests: 128, maxStreams: 0, rate: 0.5, burst: 1 },
       protectSelf: true,
     }],
     ["an empty text is the default", { MAX_CLIENT_REQUESTS: "", PROTECT_SELF: "" }, {
