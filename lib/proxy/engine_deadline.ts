@@ -13,7 +13,7 @@
  * A form body's fields are not read: the deadline is the query's.
  */
 import { goFoldName } from "../admission/go_fold.ts";
-import { foldedValues, isQueryError, parseQuery } from "../policy/query_params.ts";
+import { foldedValues, goBoolean, isQueryError, parseQuery } from "../policy/query_params.ts";
 import type { RouteSpec } from "../routes/route.ts";
 
 /** `exempt`: no deadline. `finite`: the timeout plus `extraMs`, what the client asked to wait. */
@@ -122,8 +122,6 @@ export const DURATION_PARAMS: Readonly<
 
 const FINITE: EngineDeadline = Object.freeze({ kind: "finite", extraMs: 0 });
 const EXEMPT: EngineDeadline = Object.freeze({ kind: "exempt" });
-/** Docker's `BoolValue` reads these (trimmed, any case) as false, and Podman does not read them as true. */
-const FALSE_WORDS = new Set(["0", "false", "no", "none"]);
 /** Go's `Atoi`/`ParseUint` syntax, and `ParseFloat`'s plain decimals for pprof's trace. */
 const SECONDS = /^[+-]?[0-9]+(\.[0-9]+)?$/;
 
@@ -131,9 +129,9 @@ const SECONDS = /^[+-]?[0-9]+(\.[0-9]+)?$/;
 function mayBeTrue(values: readonly string[] | undefined, byDefault: boolean): boolean {
   if (values === undefined) return byDefault;
   for (const value of values) {
-    const word = value.trim().toLowerCase();
     // An empty value: Docker reads false, Podman's decoder skips it (the default holds).
-    if (word === "" ? byDefault : !FALSE_WORDS.has(word)) return true;
+    // Otherwise what both engines read as false (`goBoolean`) is false, anything else may be true.
+    if (value.trim() === "" ? byDefault : goBoolean([value]) !== false) return true;
   }
   return false;
 }

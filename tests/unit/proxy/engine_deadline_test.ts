@@ -105,6 +105,7 @@ Deno.test("logs and stats are exempt only while they follow or stream", async (t
     // stats stream unless told not to: absent and empty are true.
     ["/containers/abc/stats", 0],
     ["/containers/abc/stats?stream=", 0],
+    ["/containers/abc/stats?stream=+", 0], // a blank is empty: the default (true) holds for Podman
     ["/containers/abc/stats?stream=1", 0],
     ["/containers/abc/stats?stream=0", TIMEOUT],
     ["/containers/abc/stats?stream=false&one-shot=1", TIMEOUT],
