@@ -171,10 +171,12 @@ Deno.test("a noisy client flooding from 127.0.0.2 leaves a quiet client a good p
     const vsAlone = [0, 1, 2].map((i) => rates.defaults.flood[i] / rates.defaults.alone[i]);
     const vsUnlimited = [0, 1, 2].map((i) => rates.defaults.flood[i] / rates.unlimited.flood[i]);
     const summary = JSON.stringify(rates);
-    // Issue 17 asks for 0.5x; bench/fairness.ts measures 0.44x on this 2-core machine (and
-    // here, with the rest of the test run, 0.34x to 0.51x): the bound below is met, and
-    // still fails without the fair share (0.02x to 0.10x). See bench/RESULTS.md.
-    assert.ok(median(vsAlone) >= 0.3, `during the flood vs alone: ${vsAlone}: ${summary}`);
+    // Issue 17 asks for 0.5x; bench/fairness.ts measures 0.62x on this 2-core machine, and this
+    // test alone 0.58x to 0.65x (the share by requests alone, before flooding clients went after
+    // the others: 0.44x, and 0.34x to 0.51x here with the rest of the test run). The bound leaves
+    // room for a loaded machine, and still fails without the fair share (0.02x to 0.10x); the
+    // order of the clients is tested in tests/unit/limits/fair_queue_test.ts. See bench/RESULTS.md.
+    assert.ok(median(vsAlone) >= 0.4, `during the flood vs alone: ${vsAlone}: ${summary}`);
     assert.ok(median(vsUnlimited) >= 2, `vs the unlimited case: ${vsUnlimited}: ${summary}`);
   } finally {
     await limited.stop();

@@ -129,9 +129,9 @@ export class ClientLimiter {
     // The promise is made only for a request that waits (not on the hot path);
     // a grant never comes in the same turn as the acquire that queued it.
     let resolve: (pass: Pass) => void = () => {};
-    const granted = () => resolve(this.#pass(key));
+    const granted = () => resolve(this.#pass(key, this.#clock()));
     const admission = this.queue.acquire(key, quota, now, granted);
-    if (admission === "now") return this.#pass(key);
+    if (admission === "now") return this.#pass(key, now);
     if (admission === "full") {
       return {
         setting: "MAX_CLIENT_REQUESTS",
@@ -150,13 +150,15 @@ export class ClientLimiter {
     };
   }
 
-  #pass(key: string): Pass {
+  /** `started`: when it went to the engine; the time it held its place counts in the fair share. */
+  #pass(key: string, started: number): Pass {
     let ended = false;
     return {
       done: () => {
         if (ended) return;
         ended = true;
-        this.queue.release(key, this.#clock());
+        const now = this.#clock();
+        this.queue.release(key, now, now - started);
       },
     };
   }

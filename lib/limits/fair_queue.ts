@@ -12,8 +12,23 @@
  * engine (at least 1): a client over its share waits, the others do not.
  * A client is active while it has requests at the engine or waiting, and for
  * `activeMs` after its last one ended (so that a client sending one request
- * after another is not forgotten between them). When a request ends, waiting
- * clients are served round-robin.
+ * after another is not forgotten between them).
+ *
+ * Beyond its first request at the engine, a client that has requests waiting
+ * (it sends more than its share lets through: it floods) goes after the
+ * clients that have none, as long as one of those has a request at the engine
+ * (sparse clients first, as FQ-CoDel serves its sparse flows first): a client
+ * sending one cheap request after another keeps most of its rate while
+ * another floods. Between clients with requests waiting, the share is counted
+ * in engine time, the time their requests held their place at the engine: one
+ * that has had more than `lagMs` of it beyond the least served of the others
+ * waiting keeps only its first request at the engine until they catch up (a
+ * client whose requests are slow does not take the engine's time from one
+ * whose requests are quick). A client that becomes busy starts level with
+ * the least served active other: time served alone is no debt, and time
+ * spent idle no credit. Every client with a request waiting has at least one
+ * at the engine, so no client starves and no grant waits on a timer. When a
+ * request ends, waiting clients are served round-robin.
  */
 
 /** How many requests a client may have at the engine, and waiting; 0: no limit, no share. */
@@ -32,6 +47,8 @@ export type Admission = "now" | "queued" | "full";
 
 interface ClientState {
   inFlight: number;
+  /** Engine time its requests have held (ms), level with the others when it became active. */
+  served: number;
   waiting: { grant: Grant; quota: ClientQuota }[];
   /** When its last request ended (ms). */
   lastEnded: number;
@@ -42,7 +59,12 @@ export interface FairQueueOptions {
   capacity: number;
   /** How long a client stays active after its last request ended (ms). */
   activeMs: number;
+  /** Engine time a waiting client may have had beyond the least served other waiting one (ms). */
+  lagMs?: number;
 }
+
+/** The default `lagMs`: a few cheap requests' worth of engine time (a list of containers takes about 1 ms). */
+export const LAG_MS = 10;
 
 /** Past this many clients known, those no longer active are forgotten when a request ends. */
 const SWEEP_AT = 256;
@@ -50,6 +72,7 @@ const SWEEP_AT = 256;
 export class FairQueue {
   readonly capacity: number;
   readonly activeMs: number;
+  readonly lagMs: number;
   #clients = new Map<string, ClientState>();
   /** Clients with requests waiting, in the order they are served. */
   #ring: string[] = [];
@@ -58,6 +81,7 @@ export class FairQueue {
   constructor(options: FairQueueOptions) {
     this.capacity = options.capacity;
     this.activeMs = options.activeMs;
+    this.lagMs = options.lagMs ?? LAG_MS;
   }
 
   /** Requests of `key` at the engine now. */
@@ -68,6 +92,11 @@ export class FairQueue {
   /** Requests of `key` waiting now. */
   waiting(key: string): number {
     return this.#clients.get(key)?.waiting.length ?? 0;
+  }
+
+  /** Engine time the requests of `key` have held (ms), counted from when it last became active. */
+  served(key: string): number {
+    return this.#clients.get(key)?.served ?? 0;
   }
 
   /** Clients known (active, or with something in flight). */
@@ -82,7 +111,7 @@ export class FairQueue {
   acquire(key: string, quota: ClientQuota, now: number, grant: Grant): Admission {
     let state = this.#clients.get(key);
     if (state === undefined) {
-      state = { inFlight: 0, waiting: [], lastEnded: -Infinity };
+      state = { inFlight: 0, waiting: [], lastEnded: -Infinity, served: 0 };
       this.#clients.set(key, state);
     }
     if (quota.inFlight === 0) {
@@ -99,11 +128,12 @@ export class FairQueue {
     return "queued";
   }
 
-  /** A request of `key` that went to the engine has ended. */
-  release(key: string, now: number): void {
+  /** A request of `key` that went to the engine has ended, after holding its place `heldMs`. */
+  release(key: string, now: number, heldMs = 0): void {
     const state = this.#clients.get(key);
     if (state === undefined || state.inFlight === 0) return;
     state.inFlight--;
+    state.served += heldMs;
     state.lastEnded = now;
     this.#dispatch(now);
     if (this.#clients.size > SWEEP_AT) this.#sweep(now);
@@ -126,17 +156,42 @@ export class FairQueue {
     return state.inFlight > 0 || state.waiting.length > 0 || now - state.lastEnded < this.activeMs;
   }
 
-  /** Under its own limit and its fair share. */
+  /**
+   * Under its own limit and its fair share. A client's first request at the
+   * engine always goes. Beyond it, a client with requests waiting goes after
+   * the clients without (while one of those has a request at the engine), and
+   * after those of the clients with requests waiting that have had less engine
+   * time; and no client has more than `capacity / n` at the engine.
+   */
   #mayStart(key: string, state: ClientState, quota: ClientQuota, now: number): boolean {
     if (state.inFlight >= quota.inFlight) return false;
     let others = 0;
+    let leastActive = Infinity;
+    let leastWaiting = Infinity;
+    let sparseBusy = false;
     for (const [other, otherState] of this.#clients) {
       if (other === key) continue;
-      if (this.#active(otherState, now)) others++;
-      else this.#clients.delete(other);
+      if (!this.#active(otherState, now)) {
+        this.#clients.delete(other);
+        continue;
+      }
+      others++;
+      if (otherState.served < leastActive) leastActive = otherState.served;
+      if (otherState.waiting.length === 0) {
+        if (otherState.inFlight > 0) sparseBusy = true;
+      } else if (otherState.served < leastWaiting) leastWaiting = otherState.served;
     }
     if (others === 0) return true;
-    return state.inFlight < Math.max(1, Math.floor(this.capacity / (others + 1)));
+    if (state.inFlight === 0) {
+      // It becomes busy: level with the others (time served alone is no debt, time idle no credit).
+      if (state.served < leastActive) state.served = leastActive;
+      return true;
+    }
+    if (state.waiting.length > 0) {
+      if (sparseBusy) return false;
+      if (state.served - leastWaiting > this.lagMs) return false;
+    }
+    return state.inFlight < Math.floor(this.capacity / (others + 1));
   }
 
   #sweep(now: number): void {

@@ -56,12 +56,14 @@ Deno.test("while clients compete, one over its share waits and the others do not
     for (let i = 0; i < 64; i++) ask("noisy");
     assert.equal(ask("quiet").admission, "now");
   });
-  await t.step("the noisy one then waits until it is under capacity/2", () => {
+  await t.step("two flooding clients then wait until each is under capacity/2", () => {
     const { queue, ask, granted } = setUp(8);
     for (let i = 0; i < 10; i++) ask("noisy");
-    ask("quiet");
+    ask("other");
+    const otherWaiting = [1, 2, 3, 4].map(() => ask("other")).at(-1)!;
     const waiting = ask("noisy");
     assert.equal(waiting.admission, "queued");
+    assert.equal(otherWaiting.admission, "queued");
     for (let i = 0; i < 6; i++) queue.release("noisy", 1);
     assert.deepEqual(granted, [], "4 in flight is its share: not under it");
     queue.release("noisy", 1);
@@ -105,6 +107,117 @@ Deno.test("while clients compete, one over its share waits and the others do not
     assert.deepEqual(granted, [order[0].id, order[2].id, order[3].id]);
     queue.release("a", 1);
     assert.deepEqual(granted, [order[0].id, order[2].id, order[3].id, order[1].id]);
+  });
+});
+
+Deno.test("a flooding client goes after the clients that do not flood", async (t) => {
+  /** quiet has 1 at the engine; noisy 4 (its share of 8) and 2 waiting. */
+  function flood() {
+    const { queue, ask, granted } = setUp(8);
+    ask("quiet");
+    const noisy = [1, 2, 3, 4, 5, 6].map(() => ask("noisy"));
+    assert.deepEqual(noisy.map((request) => request.admission), [
+      "now",
+      "now",
+      "now",
+      "now",
+      "queued",
+      "queued",
+    ]);
+    return { queue, granted, waiting: noisy.slice(4) };
+  }
+  await t.step(
+    "with requests waiting, it keeps only its first at the engine while a quiet one has one there",
+    () => {
+      const { queue, granted, waiting } = flood();
+      for (let i = 0; i < 3; i++) queue.release("noisy", 1);
+      assert.deepEqual(
+        granted,
+        [],
+        "from 4 down to 1 at the engine, under its share, yet it waits",
+      );
+      queue.release("noisy", 1);
+      assert.deepEqual(granted, [waiting[0].id], "none at the engine: its first goes");
+      assert.equal(queue.inFlight("noisy"), 1);
+    },
+  );
+  await t.step(
+    "once the quiet one has nothing at the engine, the flooding one has its share",
+    () => {
+      const { queue, granted, waiting } = flood();
+      for (let i = 0; i < 3; i++) queue.release("noisy", 1);
+      queue.release("quiet", 1); // still active for a second, with nothing at the engine
+      assert.deepEqual(granted, waiting.map((request) => request.id));
+      assert.equal(queue.inFlight("noisy"), 3);
+    },
+  );
+  await t.step("the quiet one, without requests waiting, goes up to its share", () => {
+    const { ask } = setUp(8);
+    for (let i = 0; i < 10; i++) ask("noisy");
+    assert.deepEqual(
+      [1, 2, 3, 4, 5].map(() => ask("quiet").admission),
+      ["now", "now", "now", "now", "queued"],
+    );
+  });
+});
+
+Deno.test("between flooding clients the share is counted in engine time", async (t) => {
+  /** a and b both have 2 at the engine (their share of 4) and 2 waiting: a3, b3 first. */
+  function flood(lagMs = 10) {
+    const queue = new FairQueue({ capacity: 4, activeMs: 1000, lagMs });
+    const granted: string[] = [];
+    for (let i = 1; i <= 4; i++) {
+      for (const key of ["a", "b"]) queue.acquire(key, QUOTA, 0, () => granted.push(`${key}${i}`));
+    }
+    assert.deepEqual([queue.inFlight("a"), queue.inFlight("b")], [2, 2]);
+    return { queue, granted };
+  }
+  await t.step(
+    "the one whose requests took longer keeps only the one it has until the other catches up",
+    () => {
+      const { queue, granted } = flood();
+      queue.release("a", 100, 100);
+      assert.deepEqual(granted, [], "100 ms of engine time ahead of b");
+      queue.release("b", 101, 1);
+      assert.deepEqual(granted, ["b3"], "b, behind, has its place back");
+    },
+  );
+  await t.step("within lagMs of the other, it has its share", () => {
+    const { queue, granted } = flood();
+    queue.release("a", 10, 10);
+    assert.deepEqual(granted, ["a3"], "10 ms ahead is within lagMs");
+    queue.release("a", 21, 11);
+    assert.deepEqual(granted, ["a3"], "21 ms ahead is not");
+  });
+});
+
+Deno.test("a client that becomes busy starts level with the others", async (t) => {
+  await t.step("time served alone is no debt", () => {
+    const { queue, ask } = setUp(4);
+    ask("old");
+    queue.release("old", 5000, 5000);
+    ask("old", 5000);
+    ask("new", 5000);
+    assert.equal(queue.served("new"), 5000);
+  });
+  await t.step("time spent idle is no credit", () => {
+    const { queue, ask } = setUp(4);
+    ask("idle");
+    queue.release("idle", 1, 1);
+    ask("busy", 1);
+    queue.release("busy", 900, 899);
+    ask("busy", 900);
+    ask("idle", 900);
+    assert.equal(queue.served("idle"), 900, "not 1: 899 ms behind");
+  });
+  await t.step("a client behind keeps what it is owed while it has requests at the engine", () => {
+    const { queue, ask } = setUp(4);
+    ask("a");
+    ask("a");
+    ask("b");
+    queue.release("b", 50, 50);
+    ask("a", 50);
+    assert.equal(queue.served("a"), 0);
   });
 });
 
