@@ -1,6 +1,6 @@
 /** Cases for the survivors of `deno task mutate:fast client_limits` (lib/limits/). */
 import assert from "node:assert/strict";
-import { FairQueue } from "../../../lib/limits/fair_queue.ts";
+import { FairQueue, LAG_MS } from "../../../lib/limits/fair_queue.ts";
 import {
   ACTIVE_MS,
   ClientLimiter,
@@ -179,4 +179,97 @@ Deno.test("a new request does not overtake its client's waiting ones, even when 
   queue.release("b", 0);
   // b is no longer active at 2000: a alone could go, but its first waiting request is first.
   assert.equal(queue.acquire("a", QUOTA, 2000, () => {}), "queued");
+});
+
+Deno.test("the fair queue's engine time", async (t) => {
+  await t.step("a queue made without lagMs allows LAG_MS; one made with it, its own", () => {
+    assert.equal(new FairQueue({ capacity: 4, activeMs: 10 }).lagMs, LAG_MS);
+    assert.equal(new FairQueue({ capacity: 4, activeMs: 10, lagMs: 50 }).lagMs, 50);
+  });
+  await t.step("an unknown client has been served nothing", () => {
+    assert.equal(new FairQueue({ capacity: 4, activeMs: 10 }).served("nobody"), 0);
+  });
+  await t.step("the limiter counts the time from the pass to its end", () => {
+    let now = 100;
+    const limiter = new ClientLimiter({ clock: () => now });
+    const pass = limiter.admit("a", { ...NONE, maxRequests: 4 }, false) as Pass;
+    now = 105;
+    pass.done();
+    assert.equal(limiter.queue.served("a"), 5);
+  });
+  await t.step("a client becoming busy is levelled with the least served, not the last", () => {
+    const queue = new FairQueue({ capacity: 4, activeMs: 1000 });
+    queue.acquire("x", QUOTA, 0, () => {});
+    queue.release("x", 50, 50);
+    queue.acquire("y", QUOTA, 50, () => {});
+    queue.release("y", 150, 100);
+    assert.deepEqual([queue.served("x"), queue.served("y")], [50, 150]);
+    queue.acquire("z", QUOTA, 150, () => {});
+    assert.equal(queue.served("z"), 50);
+  });
+  await t.step(
+    "a flooding client is compared with the least served of the others, not the last",
+    () => {
+      const queue = new FairQueue({ capacity: 6, activeMs: 1000, lagMs: 10 });
+      const granted: string[] = [];
+      for (let i = 1; i <= 3; i++) {
+        for (const key of ["a", "b", "c"]) {
+          queue.acquire(key, QUOTA, 0, () => granted.push(`${key}${i}`));
+        }
+      }
+      assert.deepEqual(granted, [], "each has 2 at the engine, its share of 6, and 1 waiting");
+      queue.release("c", 15, 15);
+      queue.release("a", 20, 20);
+      assert.deepEqual(granted, [], "a is 20 ms ahead of b (and 5 of c)");
+      assert.equal(queue.inFlight("a"), 1);
+    },
+  );
+});
+
+Deno.test("after a cancel, the next pass starts with the client that was next", async (t) => {
+  /**
+   * a, b, c, d have 3 at the engine (their share of 12) and wait in that order,
+   * a and b with 2 waiting, c and d with 1. A release of a, then of b, grants
+   * one each and leaves c next.
+   */
+  function setUp() {
+    const queue = new FairQueue({ capacity: 12, activeMs: 1000 });
+    const granted: string[] = [];
+    const keys = ["a", "b", "c", "d"];
+    const grants = new Map<string, () => void>();
+    for (let i = 1; i <= 5; i++) {
+      for (const key of keys) {
+        if (i === 5 && (key === "c" || key === "d")) continue;
+        const grant = () => granted.push(`${key}${i}`);
+        grants.set(`${key}${i}`, grant);
+        queue.acquire(key, QUOTA, 0, grant);
+      }
+    }
+    assert.deepEqual(keys.map((key) => queue.waiting(key)), [2, 2, 1, 1]);
+    queue.release("a", 0);
+    queue.release("b", 0);
+    assert.deepEqual(granted, ["a4", "b4"]);
+    return { queue, granted, grants };
+  }
+  /**
+   * `blocker` has 3 at the engine and nothing waiting: the others, each given room under its
+   * share, wait; then the blocker's requests end and one pass runs. The first client it grants has
+   * nothing waiting left: the others wait again.
+   */
+  function lastPass(queue: FairQueue, granted: string[], blocker: string, others: string[]) {
+    for (const key of others) queue.release(key, 0);
+    assert.equal(granted.length, 2, `${blocker} has 3 at the engine and nothing waiting: all wait`);
+    for (let i = 0; i < 3; i++) queue.release(blocker, 0);
+    return granted.slice(2);
+  }
+  await t.step("a client before the next one leaves: the next one keeps its turn", () => {
+    const { queue, granted, grants } = setUp();
+    assert.equal(queue.cancel("a", grants.get("a5")!, 0), true);
+    assert.deepEqual(lastPass(queue, granted, "a", ["b", "c", "d"]), ["c4"]);
+  });
+  await t.step("the next one itself leaves: the one after it has the turn", () => {
+    const { queue, granted, grants } = setUp();
+    assert.equal(queue.cancel("c", grants.get("c4")!, 0), true);
+    assert.deepEqual(lastPass(queue, granted, "c", ["a", "b", "d"]), ["d4"]);
+  });
 });
