@@ -222,9 +222,11 @@ export const GROUPS = {
       "lib/engine/engine_state.ts",
       "lib/policy/engine_timeout_setting.ts",
       "lib/duration.ts",
+      "lib/engine/upstream_pool.ts:41-45",
     ],
     tests: [
       "tests/unit/proxy/engine_deadline_test.ts",
+      "tests/unit/engine/lookup_timeout_test.ts",
       "tests/unit/proxy/client_limits_stream_test.ts",
       "tests/unit/engine/engine_state_test.ts",
       "tests/unit/policy/engine_timeout_setting_test.ts",

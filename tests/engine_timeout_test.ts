@@ -157,3 +157,52 @@ Deno.test("ENGINE_TIMEOUT=0 sets no deadline", async () => {
     release();
   }
 });
+
+Deno.test("the proxy's own look-up the engine does not answer gets 504 in time, and the connection goes on", async () => {
+  // A scope makes the proxy look up the container a request names before it forwards it.
+  const env = {
+    CONTAINERS: "1",
+    POST: "1",
+    CONTAINER_LABELS: "team=a",
+    ENGINE_TIMEOUT: "1s",
+    METRICS_LISTEN: "127.0.0.1:0",
+  };
+  await withProxy(env, async ({ port, server, engine }) => {
+    const release = engine.hold("/containers/web/json");
+    try {
+      const client = await RawClient.connect(port);
+      const sent = performance.now();
+      await client.write("POST /v1.47/containers/web/kill HTTP/1.1\r\nHost: x\r\n\r\n");
+      const answer = await within(client.readResponse(), "the 504", 5000);
+      const elapsed = performance.now() - sent;
+      assert.equal(answer?.status, 504);
+      assert.ok(elapsed >= 1000 && elapsed < 2000, `answered after ${elapsed} ms`);
+      assert.equal(
+        JSON.parse(answer!.text).message,
+        "socket-proxy could not check POST /v1.47/containers/web/kill: the engine did not answer " +
+          "socket-proxy's own GET /containers/web/json within 1s (ENGINE_TIMEOUT, at most 30s for " +
+          "these); it closed its connection to the engine. Raise ENGINE_TIMEOUT (up to 30s) if " +
+          "the engine is only slow",
+      );
+      assert.ok(engine.requests.every((r) => !r.target.endsWith("/kill")), "never killed");
+      // The look-up's connection was closed, not pooled (the one left open is the event stream
+      // the scope follows); the client's stays usable.
+      assert.equal(server.pool.idleCount, 0);
+      assert.ok(server.pool.open <= 1, `${server.pool.open} engine connections open`);
+      await client.write(get("/_ping"));
+      assert.equal((await within(client.readResponse(), "the next answer"))?.status, 200);
+      client.close();
+      const families = await scrape(
+        server.metricsAddress!.transport === "tcp" ? server.metricsAddress!.port : 0,
+      );
+      assert.equal(
+        sampleValue(families, "socket_proxy_engine_timeouts_total", {
+          operation: "ContainerKill",
+        }),
+        1,
+      );
+    } finally {
+      release();
+    }
+  });
+});

@@ -2,12 +2,20 @@
  * The proxy's own requests to the engine: looking up client containers,
  * targets of rules on labels, and what a scoped client may see. Small JSON
  * answers are read whole; `/events` is read line by line. These requests are
- * the proxy's, not a client's: they are never subject to the policy.
+ * the proxy's, not a client's: they are never subject to the policy. A small
+ * request has the pool's `lookupTimeoutMs` to be answered whole; past it, its
+ * connection is closed and it fails with `EngineTimeoutError`.
  */
 import type { BufferedConn } from "../http/buffered_conn.ts";
 import { ChunkedDecoder } from "../http/chunked.ts";
 import { HeadScanner, HttpError, parseResponseHead } from "../http/http_head.ts";
-import type { UpstreamPool } from "./upstream_pool.ts";
+import { after } from "../timer.ts";
+import {
+  EngineTimeoutError,
+  MAX_LOOKUP_TIMEOUT_MS,
+  type Upstream,
+  type UpstreamPool,
+} from "./upstream_pool.ts";
 
 export interface EngineAnswer {
   status: number;
@@ -50,16 +58,62 @@ async function readHead(conn: BufferedConn) {
   }
 }
 
-/** Sends one request and reads the whole answer. */
-export async function engineRequest(
+/** A request's connection, once it has one, and whether its deadline has passed. */
+interface Exchange {
+  conn: Upstream | null;
+  expired: boolean;
+}
+
+/**
+ * Sends one request and reads the whole answer, within the pool's
+ * `lookupTimeoutMs` (connecting included): past it, the connection is closed
+ * (never reused) and the request fails with `EngineTimeoutError`.
+ */
+export function engineRequest(
   pool: UpstreamPool,
   method: string,
   path: string,
   body?: Uint8Array,
 ): Promise<EngineAnswer> {
+  const exchange: Exchange = { conn: null, expired: false };
+  const answer = send(pool, method, path, body, exchange);
+  const timeoutMs = pool.lookupTimeoutMs;
+  if (timeoutMs <= 0) return answer;
+  return new Promise((resolve, reject) => {
+    const cancel = after(timeoutMs, () => {
+      exchange.expired = true;
+      if (exchange.conn !== null) pool.destroy(exchange.conn);
+      reject(
+        new EngineTimeoutError(
+          `the engine did not answer socket-proxy's own ${method} ${path} within ` +
+            `${timeoutMs / 1000}s (ENGINE_TIMEOUT, at most ${
+              MAX_LOOKUP_TIMEOUT_MS / 1000
+            }s for these)`,
+        ),
+      );
+    });
+    answer.then((value) => {
+      cancel();
+      resolve(value);
+    }, (error) => {
+      cancel();
+      reject(error);
+    });
+  });
+}
+
+async function send(
+  pool: UpstreamPool,
+  method: string,
+  path: string,
+  body: Uint8Array | undefined,
+  exchange: Exchange,
+): Promise<EngineAnswer> {
   const conn = pool.takeIdle() ?? await pool.connect();
+  exchange.conn = conn;
   let reusable = false;
   try {
+    if (exchange.expired) throw new EngineTimeoutError("expired while connecting");
     await conn.write(requestBytes(method, path, body));
     const head = await readHead(conn);
     const chunks: Uint8Array[] = [];
@@ -109,7 +163,7 @@ export async function engineRequest(
     }
     return { status: head.status, body: answer };
   } finally {
-    if (reusable) pool.release(conn, Date.now());
+    if (reusable && !exchange.expired) pool.release(conn, Date.now());
     else pool.destroy(conn);
   }
 }

@@ -17,6 +17,11 @@ export class EngineUnavailableError extends Error {
   override name = "EngineUnavailableError";
 }
 
+/** The engine did not answer one of the proxy's own requests within the pool's `lookupTimeoutMs`. */
+export class EngineTimeoutError extends Error {
+  override name = "EngineTimeoutError";
+}
+
 export interface Upstream extends BufferedConn {
   /** When it was put back in the pool (for the idle sweep). */
   idleSince?: number;
@@ -25,6 +30,18 @@ export interface Upstream extends BufferedConn {
 export interface UpstreamPoolOptions {
   maxIdle?: number;
   idleTimeoutMs?: number;
+  /** The deadline of the proxy's own requests to the engine (`engine_client.ts`), ms; 0: none. */
+  lookupTimeoutMs?: number;
+}
+
+/** The longest deadline of the proxy's own requests: their answers are small. */
+export const MAX_LOOKUP_TIMEOUT_MS = 30_000;
+
+/** The deadline of the proxy's own requests: `ENGINE_TIMEOUT`, at most 30 s (also when it is 0, off). */
+export function lookupTimeout(engineTimeoutMs: number): number {
+  return engineTimeoutMs > 0
+    ? Math.min(engineTimeoutMs, MAX_LOOKUP_TIMEOUT_MS)
+    : MAX_LOOKUP_TIMEOUT_MS;
 }
 
 export class UpstreamPool {
@@ -32,6 +49,8 @@ export class UpstreamPool {
   #idle: Upstream[] = [];
   #maxIdle: number;
   #idleTimeoutMs: number;
+  /** The deadline of the proxy's own requests to the engine, ms; 0: none. */
+  readonly lookupTimeoutMs: number;
   /** Connections open now, idle or in use. */
   open = 0;
 
@@ -39,6 +58,7 @@ export class UpstreamPool {
     this.socketPath = socketPath;
     this.#maxIdle = options.maxIdle ?? 128;
     this.#idleTimeoutMs = options.idleTimeoutMs ?? 30_000;
+    this.lookupTimeoutMs = options.lookupTimeoutMs ?? MAX_LOOKUP_TIMEOUT_MS;
   }
 
   get idleCount(): number {

@@ -33,7 +33,11 @@ import {
 import { CONTINUE_100, errorResponse } from "../http/responses.ts";
 import type { EventFilter } from "../scoping/event_filter.ts";
 import { tunnel } from "./tunnel.ts";
-import { EngineUnavailableError, type Upstream } from "../engine/upstream_pool.ts";
+import {
+  EngineTimeoutError,
+  EngineUnavailableError,
+  type Upstream,
+} from "../engine/upstream_pool.ts";
 
 const TUNNEL_BUFFER = 64 * 1024;
 const RESPONSE_LIMITS = { maxRequestLine: 8192, maxHeaderBytes: 64 * 1024, maxHeaderCount: 500 };
@@ -522,6 +526,28 @@ export class Forwarder {
     this.engineDeadline = 0;
     const message = this.#host.engineTimedOut();
     return await this.#gatewayError(504, head, target, started, message);
+  }
+
+  /**
+   * Answers a request one of whose look-ups (the objects a scope or a rule on
+   * labels checks) failed: 504 when the engine did not answer it in time
+   * (counted by `operation`), else 502.
+   */
+  lookupFailed(
+    head: RequestHead,
+    target: string,
+    started: number,
+    error: unknown,
+    operation: string | null,
+  ): Promise<boolean> {
+    if (!(error instanceof EngineTimeoutError)) {
+      return this.badGateway(head, target, started, this.cannotConnect((error as Error).message));
+    }
+    this.#host.ctx.metrics?.engineTimeout(operation);
+    const message = `socket-proxy could not check ${head.method} ${target}: ${error.message}; ` +
+      "it closed its connection to the engine. Raise ENGINE_TIMEOUT (up to 30s) if the engine " +
+      "is only slow";
+    return this.#gatewayError(504, head, target, started, message);
   }
 
   /** Answers 502 when the engine cannot be reached or answered nonsense. */

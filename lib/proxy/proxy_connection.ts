@@ -361,8 +361,7 @@ export class ClientConnection {
           target,
         );
       } catch (error) {
-        const message = this.#fwd.cannotConnect((error as Error).message);
-        return await this.#fwd.badGateway(head, forward, started, message);
+        return await this.#fwd.lookupFailed(head, forward, started, error, this.#operation);
       }
       if (scoped.answer !== null && profile.mode === "audit") {
         this.#wouldDeny(scoped.answer.reason);

@@ -30,7 +30,7 @@ import { identifiesClients, type Policy } from "../policy/profile.ts";
 import { ActivePolicy } from "../proxy/route_cache.ts";
 import { routeMatcher } from "../routes/engine_routes.ts";
 import { after, sleep } from "../timer.ts";
-import { UpstreamPool } from "../engine/upstream_pool.ts";
+import { lookupTimeout, UpstreamPool } from "../engine/upstream_pool.ts";
 import { EngineWatchdog, type WatchdogOptions } from "../engine/engine_watchdog.ts";
 import { VERSION } from "../version.ts";
 
@@ -87,7 +87,9 @@ function boundAddress(listener: Deno.Listener, asked: ListenAddress): ListenAddr
 /** Binds every listen address and starts serving. */
 export async function startProxy(config: Config, options: StartOptions): Promise<ProxyServer> {
   const { logger } = options;
-  const pool = new UpstreamPool(config.socketPath);
+  const pool = new UpstreamPool(config.socketPath, {
+    lookupTimeoutMs: lookupTimeout(config.limits.engineTimeoutMs),
+  });
   const policy = options.policy ?? config.policy;
   await loadOptionalModules(policy);
   if (config.versionFloor !== null) await loadVersionFloor();

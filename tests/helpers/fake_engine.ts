@@ -120,6 +120,7 @@ export class FakeEngine {
   #tasks = new Set<Promise<void>>();
   #held: Promise<void> = Promise.resolve();
   #holds: (() => void)[] = [];
+  #heldExact = new Set<string>();
 
   private constructor(path: string, listener: Deno.Listener) {
     this.path = path;
@@ -165,11 +166,15 @@ export class FakeEngine {
     await Promise.all([this.#acceptor, ...this.#tasks]);
   }
 
-  /** Makes requests to `/hold` wait until the returned function is called. */
-  hold(): () => void {
+  /**
+   * Makes requests to `/hold` wait until the returned function is called; with
+   * `exact`, requests to that path (without the query) too.
+   */
+  hold(exact?: string): () => void {
     let release!: () => void;
     const held = new Promise<void>((resolve) => release = resolve);
     this.#held = held;
+    if (exact !== undefined) this.#heldExact.add(exact);
     this.#holds.push(release);
     return release;
   }
@@ -294,6 +299,7 @@ export class FakeEngine {
       }
     };
     const exact = target.split("?")[0];
+    if (this.#heldExact.has(exact)) await this.#held;
     if (Object.hasOwn(this.answers, exact)) {
       const body = JSON.stringify(this.answers[exact]);
       await write(
