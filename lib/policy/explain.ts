@@ -12,6 +12,8 @@ import { BODY_KINDS, type BodyKind } from "./body_kinds.ts";
 /** `readBodyFacts` (`body_fields.ts`), which the caller loads only for `explain --body`. */
 export type BodyReader = (kind: BodyKind, body: Uint8Array) => BodyFacts;
 import { describeRule } from "./describe_rule.ts";
+import { DEFAULT_CLIENT_LIMITS } from "./client_limit_settings.ts";
+import type { ClientLimits } from "../limits/client_limiter.ts";
 import { FLAG_NAMES, flagDefault } from "./flags.ts";
 import { formatLabelMatcher } from "./labels.ts";
 import {
@@ -87,7 +89,35 @@ export function describeProfile(profile: Profile): string[] {
   if (timeout !== undefined && timeout !== null) {
     lines.push(`  engine:     ENGINE_TIMEOUT=${timeout === 0 ? "0 (none)" : `${timeout / 1000}s`}`);
   }
+  const limits = profile.clientLimits;
+  if (limits !== undefined && !sameLimits(limits, DEFAULT_CLIENT_LIMITS)) {
+    lines.push(`  per client: ${describeLimits(limits)}`);
+  }
+  if (profile.protectSelf === false) {
+    lines.push(
+      "  self:       PROTECT_SELF=0: may stop, change or exec into the proxy's own container",
+    );
+  }
   return lines;
+}
+
+/** (A burst is set only with a rate, which the defaults do not have.) */
+function sameLimits(a: ClientLimits, b: ClientLimits): boolean {
+  return a.maxRequests === b.maxRequests && a.maxStreams === b.maxStreams && a.rate === b.rate;
+}
+
+/** A profile's per-client limits other than the defaults, as its settings say. */
+function describeLimits(limits: ClientLimits): string {
+  const requests = limits.maxRequests === 0
+    ? "MAX_CLIENT_REQUESTS=0 (no limit, no fair share)"
+    : `MAX_CLIENT_REQUESTS=${limits.maxRequests}`;
+  const streams = limits.maxStreams === 0
+    ? "MAX_CLIENT_STREAMS=0 (no limit)"
+    : `MAX_CLIENT_STREAMS=${limits.maxStreams}`;
+  const rate = limits.rate === 0
+    ? "RATE_LIMIT off"
+    : `RATE_LIMIT=${limits.rate}/s, RATE_BURST=${limits.burst}`;
+  return `${requests}, ${streams}, ${rate}`;
 }
 
 /** The policy in lines, for `check`. */

@@ -428,3 +428,44 @@ Deno.test("check and explain name the preset a profile takes its rules from", as
     explained.join("\n"),
   );
 });
+
+Deno.test("check shows a profile's per-client limits and PROTECT_SELF when they are not the defaults", async (t) => {
+  const { describeProfile } = await import("../../../lib/policy/explain.ts");
+  const load = (text: string) =>
+    parsePolicy(text, "/etc/sp/policy.yaml", ROUTES, { listeners: [], forceAudit: false });
+  const lines = (settings: string) =>
+    describeProfile(load(`profiles:\n  - name: a\n    CONTAINERS: 1\n${settings}`).profiles[0])
+      .filter((line) => line.startsWith("  per client:") || line.startsWith("  self:"));
+  const cases: [string, string, string[]][] = [
+    ["the defaults: nothing", "", []],
+    ["the defaults given: nothing", "    MAX_CLIENT_REQUESTS: 128\n    PROTECT_SELF: 1\n", []],
+    [
+      "a rate and fewer requests",
+      "    MAX_CLIENT_REQUESTS: 10\n    RATE_LIMIT: 5\n    RATE_BURST: 20\n",
+      ["  per client: MAX_CLIENT_REQUESTS=10, MAX_CLIENT_STREAMS=0 (no limit), RATE_LIMIT=5/s, RATE_BURST=20"],
+    ],
+    [
+      "no request limit, a stream limit",
+      "    MAX_CLIENT_REQUESTS: 0\n    MAX_CLIENT_STREAMS: 4\n",
+      ["  per client: MAX_CLIENT_REQUESTS=0 (no limit, no fair share), MAX_CLIENT_STREAMS=4, RATE_LIMIT off"],
+    ],
+    [
+      "only the rate differs, its burst one second's worth",
+      "    RATE_LIMIT: 2\n",
+      ["  per client: MAX_CLIENT_REQUESTS=128, MAX_CLIENT_STREAMS=0 (no limit), RATE_LIMIT=2/s, RATE_BURST=2"],
+    ],
+    [
+      "only the streams differ",
+      "    MAX_CLIENT_STREAMS: 8\n",
+      ["  per client: MAX_CLIENT_REQUESTS=128, MAX_CLIENT_STREAMS=8, RATE_LIMIT off"],
+    ],
+    [
+      "PROTECT_SELF off",
+      "    PROTECT_SELF: 0\n",
+      ["  self:       PROTECT_SELF=0: may stop, change or exec into the proxy's own container"],
+    ],
+  ];
+  for (const [name, settings, expected] of cases) {
+    await t.step(name, () => assert.deepEqual(lines(settings), expected));
+  }
+});
