@@ -455,6 +455,11 @@ Deno.test("check shows a profile's per-client limits and PROTECT_SELF when they 
       ["  per client: MAX_CLIENT_REQUESTS=128, MAX_CLIENT_STREAMS=0 (no limit), RATE_LIMIT=2/s, RATE_BURST=2"],
     ],
     [
+      "only the requests differ",
+      "    MAX_CLIENT_REQUESTS: 64\n",
+      ["  per client: MAX_CLIENT_REQUESTS=64, MAX_CLIENT_STREAMS=0 (no limit), RATE_LIMIT off"],
+    ],
+    [
       "only the streams differ",
       "    MAX_CLIENT_STREAMS: 8\n",
       ["  per client: MAX_CLIENT_REQUESTS=128, MAX_CLIENT_STREAMS=8, RATE_LIMIT off"],
