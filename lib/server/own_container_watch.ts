@@ -19,6 +19,21 @@ function readText(path: string): string {
   }
 }
 
+function exists(path: string): boolean {
+  try {
+    Deno.readTextFileSync(path);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Why `PROTECT_SELF` protects nothing in a container it cannot name, and what would let it. */
+export const UNKNOWN_SELF = "PROTECT_SELF: the proxy's own container is not known to this " +
+  "engine (its hostname is not a container ID, as under --network host or with --hostname, and " +
+  "/proc is not readable; or it runs outside this engine's containers): nothing to protect. In a " +
+  "container of this engine, leave the hostname as the engine sets it to have it protected";
+
 /**
  * What this process can see of its container. Deno 2.9 reads `/proc` only
  * with `--allow-all` (`OWN_CONTAINER_FILES` in `permissions.ts` grants the
@@ -33,17 +48,27 @@ export function readContainerFiles(): ContainerFiles {
   };
 }
 
-/** Starts learning; `found` is called once with the container. Returns a function that stops it. */
+/**
+ * Starts learning; `found` is called once with the container. Returns a
+ * function that stops it. In a container it cannot name (or one the engine
+ * does not know), it says so once, when `wanted()`: some profile has
+ * `PROTECT_SELF` on.
+ */
 export function watchOwnContainer(
   pool: UpstreamPool,
   logger: Logger,
   found: (own: OwnContainer) => Promise<void>,
+  wanted: () => boolean = () => true,
+  files: ContainerFiles = readContainerFiles(),
+  inContainer: boolean = files.containerenv !== "" || exists("/.dockerenv"),
 ): () => void {
   let stopped = false;
   let cancel = () => {};
-  const files = readContainerFiles();
-  // Outside a container there is nothing to ask, and the engine client is not even loaded.
-  if (containerHints(files).length === 0) return () => {};
+  if (containerHints(files).length === 0) {
+    // Outside a container there is nothing to ask, and the engine client is not even loaded.
+    if (inContainer && wanted()) logger.info(UNKNOWN_SELF);
+    return () => {};
+  }
   const attempt = async () => {
     if (stopped) return;
     let own: OwnContainer | null;
@@ -57,7 +82,11 @@ export function watchOwnContainer(
       if (!stopped) cancel = after(RETRY_MS, attempt);
       return;
     }
-    if (own === null || stopped) return;
+    if (stopped) return;
+    if (own === null) {
+      if (wanted()) logger.info(UNKNOWN_SELF);
+      return;
+    }
     await found(own);
     logger.info(
       `Protecting the proxy's own container ${own.name} (${own.id.slice(0, 12)}): it cannot ` +

@@ -20,7 +20,7 @@ import { healthcheckAddress, type ListenAddress } from "../config/listen_address
  * 2.9 reads `/proc` only with `--allow-all`: the mount table and cgroup are
  * hints only then.
  */
-export const OWN_CONTAINER_FILES = ["/run/.containerenv", "/etc/hostname"];
+export const OWN_CONTAINER_FILES = ["/run/.containerenv", "/etc/hostname", "/.dockerenv"];
 
 export interface PermissionSet {
   net: string[];

@@ -224,10 +224,15 @@ export async function startProxy(config: Config, options: StartOptions): Promise
   };
   useClients(policy);
   // PROTECT_SELF: the proxy's own container, learned in the background.
-  const stopWatchingSelf = watchOwnContainer(pool, logger, async (own) => {
-    await loadScopeResolver();
-    ctx.self = own;
-  });
+  const stopWatchingSelf = watchOwnContainer(
+    pool,
+    logger,
+    async (own) => {
+      await loadScopeResolver();
+      ctx.self = own;
+    },
+    () => ctx.active.policy.profiles.some((profile) => profile.protectSelf !== false),
+  );
   metrics?.watchServer(() => {
     let streams = 0;
     let tunnels = 0;

@@ -41,7 +41,7 @@ Deno.test("bakedPermissions() grants the listen addresses, the sockets, the envi
     "--no-prompt",
     "--allow-env",
     "--allow-net=[::]:2375,127.0.0.1:2375,unix:/var/run/docker.sock",
-    "--allow-read=/var/run/docker.sock,/run/.containerenv,/etc/hostname",
+    "--allow-read=/var/run/docker.sock,/run/.containerenv,/etc/hostname,/.dockerenv",
     "--allow-write=/var/run/docker.sock",
   ]);
   for (const flag of bakedPermissions(DEFAULT_LISTEN, DEFAULT_SOCKETS)) {
@@ -70,7 +70,8 @@ const USED_APIS: Record<string, string> = {
   memoryUsage: "none",
   lstatSync: "read (a unix listen path, to remove a stale socket)",
   removeSync: "write (a unix listen path)",
-  readTextFileSync: "read (/run/.containerenv and /etc/hostname: PROTECT_SELF's own container)",
+  readTextFileSync:
+    "read (/run/.containerenv, /etc/hostname and /.dockerenv: PROTECT_SELF's own container)",
   readTextFile: "read (the policy file and TLS files, in a configuration directory; /etc/group)",
   watchFs: "read (the policy file's directory)",
   stdin: "none (learn reads the access log from it)",

@@ -180,7 +180,7 @@ Deno.test("default binaries may serve metrics on port 9102, loopback or every ad
   assert.ok(command.args.some((arg) => arg.startsWith("--allow-net=") && arg.includes(":9102")));
   assert.ok(
     command.args.includes(
-      "--allow-read=/var/run/docker.sock,/run/.containerenv,/etc/hostname,/etc/socket-proxy",
+      "--allow-read=/var/run/docker.sock,/run/.containerenv,/etc/hostname,/.dockerenv,/etc/socket-proxy",
     ),
   );
 });
