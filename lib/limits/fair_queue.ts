@@ -17,9 +17,10 @@
  * Beyond its first request at the engine, a client that has requests waiting
  * (it sends more than its share lets through: it floods) goes after the
  * clients that have none, as long as one of those has a request at the engine
- * (sparse clients first, as FQ-CoDel serves its sparse flows first): a client
- * sending one cheap request after another keeps most of its rate while
- * another floods. Between clients with requests waiting, the share is counted
+ * that it sent within `activeMs` (sparse clients first, as FQ-CoDel serves its
+ * sparse flows first; one that waits on a single long request, a prune, no
+ * longer counts after `activeMs`): a client sending one cheap request after
+ * another keeps most of its rate while another floods. Between clients with requests waiting, the share is counted
  * in engine time, the time their requests held their place at the engine: one
  * that has had more than `lagMs` of it beyond the least served of the others
  * waiting keeps only its first request at the engine until they catch up (a
@@ -52,6 +53,8 @@ interface ClientState {
   waiting: { grant: Grant; quota: ClientQuota }[];
   /** When its last request ended (ms). */
   lastEnded: number;
+  /** When its last request went to the engine (ms). */
+  lastStarted: number;
 }
 
 export interface FairQueueOptions {
@@ -111,15 +114,17 @@ export class FairQueue {
   acquire(key: string, quota: ClientQuota, now: number, grant: Grant): Admission {
     let state = this.#clients.get(key);
     if (state === undefined) {
-      state = { inFlight: 0, waiting: [], lastEnded: -Infinity, served: 0 };
+      state = { inFlight: 0, waiting: [], lastEnded: -Infinity, lastStarted: -Infinity, served: 0 };
       this.#clients.set(key, state);
     }
     if (quota.inFlight === 0) {
       state.inFlight++;
+      state.lastStarted = now;
       return "now";
     }
     if (state.waiting.length === 0 && this.#mayStart(key, state, quota, now)) {
       state.inFlight++;
+      state.lastStarted = now;
       return "now";
     }
     if (state.inFlight + state.waiting.length >= quota.inFlight + quota.queued) return "full";
@@ -159,7 +164,8 @@ export class FairQueue {
   /**
    * Under its own limit and its fair share. A client's first request at the
    * engine always goes. Beyond it, a client with requests waiting goes after
-   * the clients without (while one of those has a request at the engine), and
+   * the clients without (while one of those has a request at the engine it
+   * sent within `activeMs`), and
    * after those of the clients with requests waiting that have had less engine
    * time; and no client has more than `capacity / n` at the engine.
    */
@@ -178,7 +184,10 @@ export class FairQueue {
       others++;
       if (otherState.served < leastActive) leastActive = otherState.served;
       if (otherState.waiting.length === 0) {
-        if (otherState.inFlight > 0) sparseBusy = true;
+        // A client sending requests, not one waiting on a single long one (a prune).
+        if (otherState.inFlight > 0 && now - otherState.lastStarted < this.activeMs) {
+          sparseBusy = true;
+        }
       } else if (otherState.served < leastWaiting) leastWaiting = otherState.served;
     }
     if (others === 0) return true;
@@ -222,6 +231,7 @@ export class FairQueue {
       }
       state.waiting.shift();
       state.inFlight++;
+      state.lastStarted = now;
       if (state.waiting.length === 0) this.#ring.splice(this.#next, 1);
       else this.#next++;
       idle = 0;

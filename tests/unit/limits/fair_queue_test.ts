@@ -151,6 +151,25 @@ Deno.test("a flooding client goes after the clients that do not flood", async (t
       assert.equal(queue.inFlight("noisy"), 3);
     },
   );
+  await t.step(
+    "a quiet one waiting on a single request sent a second ago no longer holds it back",
+    () => {
+      const { queue, granted, waiting } = flood();
+      for (let i = 0; i < 2; i++) queue.release("noisy", 999);
+      assert.deepEqual(granted, [], "999 ms after quiet sent its request: still held");
+      queue.release("noisy", 1000);
+      assert.deepEqual(granted, waiting.map((request) => request.id), "1000 ms after: its share");
+    },
+  );
+  await t.step("the second counts from when the quiet one sent it", () => {
+    const { queue, ask, granted } = setUp(8);
+    ask("quiet", 5000);
+    const noisy = [1, 2, 3, 4, 5].map(() => ask("noisy", 5000));
+    for (let i = 0; i < 3; i++) queue.release("noisy", 5999);
+    assert.deepEqual(granted, [], "999 ms after: held");
+    queue.release("noisy", 6000);
+    assert.deepEqual(granted, [noisy[4].id], "1000 ms after: its share");
+  });
   await t.step("the quiet one, without requests waiting, goes up to its share", () => {
     const { ask } = setUp(8);
     for (let i = 0; i < 10; i++) ask("noisy");
