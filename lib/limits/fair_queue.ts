@@ -20,16 +20,17 @@
  * that it sent within `activeMs` (sparse clients first, as FQ-CoDel serves its
  * sparse flows first; one that waits on a single long request, a prune, no
  * longer counts after `activeMs`): a client sending one cheap request after
- * another keeps most of its rate while another floods. Between clients with requests waiting, the share is counted
- * in engine time, the time their requests held their place at the engine: one
- * that has had more than `lagMs` of it beyond the least served of the others
- * waiting keeps only its first request at the engine until they catch up (a
- * client whose requests are slow does not take the engine's time from one
- * whose requests are quick). A client that becomes busy starts level with
- * the least served active other: time served alone is no debt, and time
- * spent idle no credit. Every client with a request waiting has at least one
- * at the engine, so no client starves and no grant waits on a timer. When a
- * request ends, waiting clients are served round-robin.
+ * another keeps most of its rate while another floods. Between clients with
+ * requests waiting, the share is counted in engine time, the time their
+ * requests held their place at the engine: one that has had more than `lagMs`
+ * of it beyond the least served of the others waiting keeps only its first
+ * request at the engine until they catch up (a client whose requests are slow
+ * does not take the engine's time from one whose requests are quick). A
+ * client that becomes busy starts level with the least served active other:
+ * time served alone is no debt, and time spent idle no credit. Every client
+ * with a request waiting has at least one at the engine, so no client starves
+ * and no grant waits on a timer. When a request ends, waiting clients are
+ * served round-robin.
  */
 
 /** How many requests a client may have at the engine, and waiting; 0: no limit, no share. */
@@ -165,9 +166,9 @@ export class FairQueue {
    * Under its own limit and its fair share. A client's first request at the
    * engine always goes. Beyond it, a client with requests waiting goes after
    * the clients without (while one of those has a request at the engine it
-   * sent within `activeMs`), and
-   * after those of the clients with requests waiting that have had less engine
-   * time; and no client has more than `capacity / n` at the engine.
+   * sent within `activeMs`), and after those of the clients with requests
+   * waiting that have had less engine time; and no client has more than
+   * `capacity / n` at the engine.
    */
   #mayStart(key: string, state: ClientState, quota: ClientQuota, now: number): boolean {
     if (state.inFlight >= quota.inFlight) return false;

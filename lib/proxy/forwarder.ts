@@ -36,6 +36,7 @@ import { tunnel } from "./tunnel.ts";
 import {
   EngineTimeoutError,
   EngineUnavailableError,
+  MAX_LOOKUP_TIMEOUT_MS,
   type Upstream,
 } from "../engine/upstream_pool.ts";
 
@@ -545,8 +546,9 @@ export class Forwarder {
     }
     this.#host.ctx.metrics?.engineTimeout(operation);
     const message = `socket-proxy could not check ${head.method} ${target}: ${error.message}; ` +
-      "it closed its connection to the engine. Raise ENGINE_TIMEOUT (up to 30s) if the engine " +
-      "is only slow";
+      `it closed its connection to the engine. Raise ENGINE_TIMEOUT (up to ${
+        MAX_LOOKUP_TIMEOUT_MS / 1000
+      }s) if the engine is only slow`;
     return this.#gatewayError(504, head, target, started, message);
   }
 

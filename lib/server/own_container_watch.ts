@@ -11,20 +11,12 @@ import { after } from "../timer.ts";
 
 const RETRY_MS = 5000;
 
-function readText(path: string): string {
+/** The file's text, `null` when it cannot be read. */
+function readText(path: string): string | null {
   try {
     return Deno.readTextFileSync(path);
   } catch {
-    return "";
-  }
-}
-
-function exists(path: string): boolean {
-  try {
-    Deno.readTextFileSync(path);
-    return true;
-  } catch {
-    return false;
+    return null;
   }
 }
 
@@ -41,10 +33,10 @@ export const UNKNOWN_SELF = "PROTECT_SELF: the proxy's own container is not know
  */
 export function readContainerFiles(): ContainerFiles {
   return {
-    mountinfo: readText("/proc/self/mountinfo"),
-    cgroup: readText("/proc/self/cgroup"),
-    containerenv: readText("/run/.containerenv"),
-    hostname: readText("/etc/hostname"),
+    mountinfo: readText("/proc/self/mountinfo") ?? "",
+    cgroup: readText("/proc/self/cgroup") ?? "",
+    containerenv: readText("/run/.containerenv") ?? "",
+    hostname: readText("/etc/hostname") ?? "",
   };
 }
 
@@ -60,7 +52,7 @@ export function watchOwnContainer(
   found: (own: OwnContainer) => Promise<void>,
   wanted: () => boolean = () => true,
   files: ContainerFiles = readContainerFiles(),
-  inContainer: boolean = files.containerenv !== "" || exists("/.dockerenv"),
+  inContainer: boolean = files.containerenv !== "" || readText("/.dockerenv") !== null,
 ): () => void {
   let stopped = false;
   let cancel = () => {};
