@@ -158,19 +158,8 @@ export async function startEngine(options: { tcpPort?: number } = {}): Promise<P
   const args = [
     "--config-file",
     `${root}/daemon.json`,
-    "--host",
-    `unix://${socket}`,
     ...(options.tcpPort ? ["--host", `tcp://127.0.0.1:${options.tcpPort}`] : []),
-    "--data-root",
-    `${root}/data`,
-    "--exec-root",
-    `${root}/exec`,
-    "--pidfile",
-    `${root}/dockerd.pid`,
-    "--bridge=none",
-    "--iptables=false",
-    "--ip6tables=false",
-    "--log-level=warn",
+    ...dockerdArgs(root, socket),
   ];
   const spawn = async () => {
     const started = new Deno.Command(dockerd, {
@@ -212,6 +201,28 @@ export async function startEngine(options: { tcpPort?: number } = {}): Promise<P
     throw new Error(`${(error as Error).message}\n${log.split("\n").slice(-20).join("\n")}`);
   }
   return engine;
+}
+
+/**
+ * `dockerd`'s arguments for a private engine: its state below `root` (data,
+ * exec root, pid file), listening on `socket`, no bridge and no iptables.
+ * The engine matrix runs newer dockerds with the same.
+ */
+export function dockerdArgs(root: string, socket: string): string[] {
+  return [
+    "--host",
+    `unix://${socket}`,
+    "--data-root",
+    `${root}/data`,
+    "--exec-root",
+    `${root}/exec`,
+    "--pidfile",
+    `${root}/dockerd.pid`,
+    "--bridge=none",
+    "--iptables=false",
+    "--ip6tables=false",
+    "--log-level=warn",
+  ];
 }
 
 /**

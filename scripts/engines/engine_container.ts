@@ -12,6 +12,7 @@
  * the directory removed.
  */
 import {
+  dockerdArgs,
   podmanServiceArgs,
   type PrivateEngine,
   run,
@@ -90,23 +91,7 @@ export async function importTree(host: PrivateEngine, tree: EngineTree): Promise
 
 /** The engine's arguments inside its container, its socket below `root`. */
 function engineCommand(tree: EngineTree, root: string, socket: string): string[] {
-  if (tree.package === "docker.io") {
-    return [
-      "dockerd",
-      "--host",
-      `unix://${socket}`,
-      "--data-root",
-      `${root}/data`,
-      "--exec-root",
-      `${root}/exec`,
-      "--pidfile",
-      `${root}/dockerd.pid`,
-      "--bridge=none",
-      "--iptables=false",
-      "--ip6tables=false",
-      "--log-level=warn",
-    ];
-  }
+  if (tree.package === "docker.io") return ["dockerd", ...dockerdArgs(root, socket)];
   return ["podman", ...podmanServiceArgs(root, socket)];
 }
 
