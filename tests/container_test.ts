@@ -12,59 +12,19 @@ import { parseConfig } from "../lib/config/config.ts";
 import { runFlags } from "../lib/server/permissions.ts";
 import { dockerCli, sha256 } from "./helpers/docker_cli.ts";
 import { engineSocket, testImage } from "./helpers/proxy_process.ts";
+import { buildProxyImage } from "./helpers/proxy_image.ts";
 import { freePort, run } from "../scripts/private_engine.ts";
 
 const ROOT = new URL("..", import.meta.url).pathname;
 const IMAGE = `sp-mirror:${crypto.randomUUID().slice(0, 8)}`;
 
-/** The final stage of the real Dockerfile, pointed at the assembled root filesystem. */
-async function mirrorDockerfile(flags: string[]): Promise<string> {
-  const dockerfile = await Deno.readTextFile(`${ROOT}Dockerfile`);
-  const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM scratch") + 1);
-  const command = JSON.stringify(["/deno", "run", "--no-prompt", ...flags, "/app/main.js"]);
-  const health = JSON.stringify([
-    "/deno",
-    "run",
-    "--no-prompt",
-    ...flags,
-    "/app/main.js",
-    "healthcheck",
-  ]);
-  const mirrored = finalStage
-    .replace("COPY --from=rootfs /rootfs/ /", "COPY rootfs/ /")
-    .replace('ENTRYPOINT ["/socket-proxy"]', `ENTRYPOINT ${command}`)
-    .replace('CMD ["/socket-proxy", "healthcheck"]', `CMD ${health}`);
-  assert.notEqual(mirrored, finalStage, "the Dockerfile's final stage has the expected shape");
-  assert.ok(mirrored.includes(`ENTRYPOINT ${command}`) && mirrored.includes(`CMD ${health}`));
-  return mirrored;
-}
-
+/** The image as the Dockerfile builds it, its HEALTHCHECK kept, listening on `port`. */
 async function buildMirror(port: number): Promise<void> {
-  const context = await Deno.makeTempDir({ prefix: "sp-image-" });
-  const rootfs = `${context}/rootfs`;
-  await Deno.mkdir(`${rootfs}/app`, { recursive: true });
-  await Deno.copyFile(Deno.execPath(), `${rootfs}/deno`);
-  for (const lib of (await run("ldd", [Deno.execPath()])).matchAll(/(\/[^ ]+) \(0x/g)) {
-    const target = `${rootfs}${lib[1]}`;
-    await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
-    await Deno.copyFile(await Deno.realPath(lib[1]), target);
-  }
-  await run(Deno.execPath(), [
-    "bundle",
-    "--quiet",
-    `${ROOT}main.ts`,
-    "-o",
-    `${rootfs}/app/main.js`,
-  ]);
   const { config } = parseConfig({
     LISTEN: `127.0.0.1:${port}`,
     SOCKET_PATH: "/var/run/docker.sock",
   });
-  await Deno.writeTextFile(`${context}/Dockerfile`, await mirrorDockerfile(runFlags(config)));
-  await run("docker", ["-H", `unix://${engineSocket()}`, "build", "-q", "-t", IMAGE, context], {
-    env: { DOCKER_BUILDKIT: "0" },
-  });
-  await Deno.remove(context, { recursive: true });
+  await buildProxyImage(IMAGE, runFlags(config), true);
 }
 
 async function waitHealthy(

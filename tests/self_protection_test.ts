@@ -11,9 +11,9 @@ import { parseConfig } from "../lib/config/config.ts";
 import { runFlags } from "../lib/server/permissions.ts";
 import { engineSocket, podmanSocket, testImage } from "./helpers/proxy_process.ts";
 import { RawClient, type RawResponse } from "./helpers/raw_client.ts";
+import { buildProxyImage } from "./helpers/proxy_image.ts";
 import { run } from "../scripts/private_engine.ts";
 
-const ROOT = new URL("..", import.meta.url).pathname;
 const TAG = crypto.randomUUID().slice(0, 8);
 const IMAGE = `sp-self:${TAG}`;
 const SOCKET_DIR = "/run/sp";
@@ -25,49 +25,12 @@ const podman = (...args: string[]) => run("docker", ["-H", `unix://${podmanSocke
 
 /** The Dockerfile's final stage on a root filesystem assembled here, running `deno run`. */
 async function buildImage(): Promise<void> {
-  const context = await Deno.makeTempDir({ prefix: "sp-self-image-" });
-  try {
-    const rootfs = `${context}/rootfs`;
-    await Deno.mkdir(`${rootfs}/app`, { recursive: true });
-    await Deno.copyFile(Deno.execPath(), `${rootfs}/deno`);
-    for (const lib of (await run("ldd", [Deno.execPath()])).matchAll(/(\/[^ ]+) \(0x/g)) {
-      const target = `${rootfs}${lib[1]}`;
-      await Deno.mkdir(target.slice(0, target.lastIndexOf("/")), { recursive: true });
-      await Deno.copyFile(await Deno.realPath(lib[1]), target);
-    }
-    await run(Deno.execPath(), [
-      "bundle",
-      "--quiet",
-      `${ROOT}main.ts`,
-      "-o",
-      `${rootfs}/app/main.js`,
-    ]);
-    const { config } = parseConfig({
-      LISTEN: `unix:${SOCKET_DIR}/proxy.sock`,
-      SOCKET_PATH: "/var/run/docker.sock",
-      POLICY_FILE: `${POLICY_DIR}/policy.yaml`,
-    });
-    const dockerfile = await Deno.readTextFile(`${ROOT}Dockerfile`);
-    const finalStage = dockerfile.slice(dockerfile.lastIndexOf("\nFROM scratch") + 1);
-    const command = JSON.stringify([
-      "/deno",
-      "run",
-      "--no-prompt",
-      ...runFlags(config),
-      "/app/main.js",
-    ]);
-    const mirrored = finalStage
-      .replace("COPY --from=rootfs /rootfs/ /", "COPY rootfs/ /")
-      .replace('ENTRYPOINT ["/socket-proxy"]', `ENTRYPOINT ${command}`)
-      .replace(/^HEALTHCHECK[^\n]*\n(\s+CMD[^\n]*\n)?/m, "")
-      .replace(/^CMD .*$/m, "");
-    await Deno.writeTextFile(`${context}/Dockerfile`, mirrored);
-    await run("docker", ["-H", `unix://${engineSocket()}`, "build", "-q", "-t", IMAGE, context], {
-      env: { DOCKER_BUILDKIT: "0" },
-    });
-  } finally {
-    await Deno.remove(context, { recursive: true });
-  }
+  const { config } = parseConfig({
+    LISTEN: `unix:${SOCKET_DIR}/proxy.sock`,
+    SOCKET_PATH: "/var/run/docker.sock",
+    POLICY_FILE: `${POLICY_DIR}/policy.yaml`,
+  });
+  await buildProxyImage(IMAGE, runFlags(config), false);
 }
 
 /** Polls the container's log until `pattern` shows (or the container exits: then fails). */
